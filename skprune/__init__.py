@@ -1,0 +1,8 @@
+"""skprune: prune fitted scikit-learn models behind plain fit/predict."""
+
+from .base import BasePruner
+from .tree import TreePruner
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["BasePruner", "TreePruner", "__version__"]

@@ -1,0 +1,296 @@
+"""The common contract of every skprune pruner."""
+
+import copy
+from abc import ABCMeta, abstractmethod
+from numbers import Real
+
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
+from sklearn.frozen import FrozenEstimator
+from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    check_memory,
+    has_fit_parameter,
+    indexable,
+)
+
+
+def _fit_estimator(estimator, X, y, sample_weight):
+    """Fit ``estimator``; module-level so that ``joblib.Memory`` can cache it."""
+    if sample_weight is None:
+        return estimator.fit(X, y)
+    return estimator.fit(X, y, sample_weight=sample_weight)
+
+
+def _estimator_has(attr):
+    """Whether the pruned estimator (or, before fit, the wrapped one) has ``attr``.
+
+    Used with ``available_if`` so that a pruner only offers the prediction
+    methods its estimator offers.
+    """
+
+    def check(self):
+        if hasattr(self, "estimator_"):
+            return hasattr(self.estimator_, attr)
+        return hasattr(self.estimator, attr)
+
+    return check
+
+
+class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
+    """Base class for pruners: fit a model, prune it, expose the native result.
+
+    A family of pruners implements :meth:`_fit_prune` (fit the base model with
+    :meth:`_fit_base`, prune a copy) and the size counts :meth:`_count_units`
+    and :meth:`_count_params`. :meth:`fit` owns parameter validation, the
+    (cached or frozen) base fit, the size report and the fitted attributes;
+    prediction is delegated to ``estimator_``.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The model to prune. An unfitted estimator is cloned and fitted; a
+        fitted one wrapped in :class:`~sklearn.frozen.FrozenEstimator` is
+        pruned without refitting. It is never modified.
+
+    prune_rate : float in [0, 1) or "auto"
+        Fraction of the prunable units to remove; ``"auto"`` lets the method
+        choose. What a unit is depends on the family.
+
+    random_state : int, RandomState instance or None
+        Randomness of the pruning itself (hold-out splits, tie breaking).
+
+    memory : str, object with the joblib.Memory interface or None
+        Cache of the fitted base model, keyed on its parameters and the
+        training data, so that a search over ``prune_rate`` fits the base
+        model once per fold.
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit"])],
+        "prune_rate": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
+        "random_state": ["random_state"],
+        "memory": [None, str, HasMethods(["cache"])],
+    }
+
+    @abstractmethod
+    def __init__(self, estimator, *, prune_rate, random_state, memory):
+        self.estimator = estimator
+        self.prune_rate = prune_rate
+        self.random_state = random_state
+        self.memory = memory
+
+    @_fit_context(
+        # the wrapped estimator is validated when it is fitted
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit the wrapped estimator and prune it.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. When ``estimator`` is a ``FrozenEstimator``, the
+            data the pruning criterion is evaluated on (if it needs any).
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, passed to the estimator's ``fit`` and used by the
+            pruning criterion.
+
+        Returns
+        -------
+        self : object
+            The fitted pruner.
+        """
+        self._check_estimator()
+        if y is None and get_tags(self).target_tags.required:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, "
+                "but the target y is None."
+            )
+        if sample_weight is not None and not self._is_frozen():
+            if not has_fit_parameter(self.estimator, "sample_weight"):
+                raise ValueError(
+                    f"sample_weight was given but {type(self.estimator).__name__}"
+                    ".fit does not accept sample_weight."
+                )
+        X, y = indexable(X, y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        unpruned, pruned = self._fit_prune(X, y, sample_weight)
+        self._set_fitted_attributes(unpruned, pruned)
+        return self
+
+    def _set_fitted_attributes(self, unpruned, pruned):
+        self.estimator_ = pruned
+        self.n_units_before_ = self._count_units(unpruned)
+        self.n_units_after_ = self._count_units(pruned)
+        self.n_params_before_ = self._count_params(unpruned)
+        self.n_params_after_ = self._count_params(pruned)
+        self.prune_rate_ = 1.0 - self.n_units_after_ / self.n_units_before_
+        self.n_features_in_ = pruned.n_features_in_
+        if hasattr(pruned, "feature_names_in_"):
+            self.feature_names_in_ = pruned.feature_names_in_
+
+    def _is_frozen(self):
+        return isinstance(self.estimator, FrozenEstimator)
+
+    def _base_estimator(self):
+        """The wrapped model, unwrapped from a ``FrozenEstimator``."""
+        if self._is_frozen():
+            return self.estimator.estimator
+        return self.estimator
+
+    def _check_estimator(self):
+        """Raise a ``TypeError`` unless this family can prune ``estimator``."""
+        base = self._base_estimator()
+        if not isinstance(base, self._supported_estimators):
+            names = ", ".join(cls.__name__ for cls in self._supported_estimators)
+            raise TypeError(
+                f"{type(self).__name__} prunes {names}; got estimator="
+                f"{type(base).__name__}."
+            )
+        if self._is_frozen():
+            check_is_fitted(
+                base,
+                msg=(
+                    "The estimator wrapped in FrozenEstimator is not fitted: "
+                    "fit it first, or pass the unfitted estimator to "
+                    f"{type(self).__name__} to have it fitted."
+                ),
+            )
+
+    def _fit_base(self, X, y, sample_weight=None):
+        """The fitted, unpruned model: from the cache, frozen, or a new fit.
+
+        The result may be shared (the frozen model, a cached object): prune a
+        copy of it, never the model itself.
+        """
+        if self._is_frozen():
+            return self.estimator.estimator
+        fit = check_memory(self.memory).cache(_fit_estimator)
+        return fit(clone(self.estimator), X, y, sample_weight)
+
+    @abstractmethod
+    def _fit_prune(self, X, y, sample_weight):
+        """Fit (see :meth:`_fit_base`) and prune; return (unpruned, pruned)."""
+
+    @abstractmethod
+    def _count_units(self, estimator):
+        """Number of prunable units of a fitted estimator of this family."""
+
+    @abstractmethod
+    def _count_params(self, estimator):
+        """Number of stored parameters of a fitted estimator of this family."""
+
+    @property
+    def classes_(self):
+        """Class labels, from the pruned estimator (classifiers only)."""
+        return self.estimator_.classes_
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X):
+        """Predict with the pruned estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions of ``estimator_``.
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict(X)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities from the pruned estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes) or list of such arrays
+            Probabilities from ``estimator_.predict_proba``.
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict_proba(X)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Class log-probabilities from the pruned estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes) or list of such arrays
+            Log-probabilities from ``estimator_.predict_log_proba``.
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict_log_proba(X)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the pruned estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        scores : ndarray
+            Output of ``estimator_.decision_function``.
+        """
+        check_is_fitted(self)
+        return self.estimator_.decision_function(X)
+
+    @available_if(_estimator_has("score"))
+    def score(self, X, y, sample_weight=None):
+        """Score of the pruned estimator (accuracy or R^2, as it defines).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            ``estimator_.score(X, y, sample_weight=sample_weight)``.
+        """
+        check_is_fitted(self)
+        return self.estimator_.score(X, y, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        wrapped = get_tags(self._base_estimator())
+        tags.estimator_type = wrapped.estimator_type
+        tags.classifier_tags = copy.deepcopy(wrapped.classifier_tags)
+        tags.regressor_tags = copy.deepcopy(wrapped.regressor_tags)
+        tags.target_tags = copy.deepcopy(wrapped.target_tags)
+        tags.input_tags = copy.deepcopy(wrapped.input_tags)
+        return tags

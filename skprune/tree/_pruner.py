@@ -1,0 +1,368 @@
+"""TreePruner: cost-complexity and reduced-error pruning of fitted trees."""
+
+import copy
+import math
+from numbers import Real
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.model_selection import check_cv, train_test_split
+from sklearn.tree import BaseDecisionTree
+from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import _num_samples
+
+from ..base import BasePruner
+from ._node_stats import backfit_tree, check_backfit_supported, node_risk, path_losses
+from ._rebuild import build_pruned_tree, with_tree
+from ._weakest_link import PruningPath
+
+# Alphas closer than this (relative to the root's risk) are one step of the
+# path: scikit-learn's own sums differ from ours by rounding only.
+_PATH_RTOL = 1e-10
+
+
+class TreePruner(BasePruner):
+    """Prune a decision tree by cost-complexity or reduced-error pruning.
+
+    The wrapped tree is fitted (or taken as it is from a
+    :class:`~sklearn.frozen.FrozenEstimator`), pruned, and exposed as
+    ``estimator_``: a plain scikit-learn tree whose ``tree_`` holds only the
+    kept nodes, so that it predicts, pickles and exports with no skprune code.
+
+    ``prune_rate`` is the fraction of the tree's leaves that is removed: the
+    pruned tree is the largest subtree on the method's pruning path with at
+    most ``ceil((1 - prune_rate) * n_leaves)`` leaves. Whole steps of the path
+    are taken, so the rate achieved (``prune_rate_``) can exceed the one asked
+    for; the size never grows with ``prune_rate``.
+
+    Parameters
+    ----------
+    estimator : DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreeClassifier \
+            or ExtraTreeRegressor
+        The tree to prune; unfitted, or fitted and wrapped in
+        :class:`~sklearn.frozen.FrozenEstimator`. It is never modified.
+
+    method : {"cost_complexity", "reduced_error"}, default="cost_complexity"
+        - ``"cost_complexity"``: minimal cost-complexity (weakest-link)
+          pruning (Breiman et al., 1984) of a tree grown on all of ``X``. The
+          path is computed from the fitted tree, without the refit of
+          ``cost_complexity_pruning_path``; ``ccp_alpha_`` reproduces the
+          pruned tree with the estimator's own ``ccp_alpha``.
+        - ``"reduced_error"``: reduced-error pruning (Quinlan, 1987). The tree
+          is grown on ``1 - validation_fraction`` of the data; the rest is the
+          pruning set. Collapsing a subtree is ranked by its harm, the
+          increase of the pruning-set error (misclassifications or squared
+          error) per leaf removed.
+
+    prune_rate : float in [0, 1) or "auto", default="auto"
+        Fraction of leaves to remove. ``"auto"``:
+
+        - ``"cost_complexity"``: the alpha is chosen by internal
+          cross-validation with the one-standard-error rule, as rpart does:
+          the simplest subtree whose cross-validated error is within one
+          standard error of the best. This fits ``cv`` extra trees.
+        - ``"reduced_error"``: the classic rule, collapse every subtree whose
+          removal does not increase the pruning-set error.
+
+    validation_fraction : float in (0, 1), default=0.25
+        Share of the samples held out as the pruning set by
+        ``method="reduced_error"``. Unused with a ``FrozenEstimator``: all of
+        ``X`` is then the pruning set.
+
+    backfit : bool, default=False
+        After pruning, re-estimate the values, sample counts and impurities of
+        all nodes on all the data passed to ``fit`` (Weka REPTree's
+        backfitting): with ``"reduced_error"``, the pruning set then also
+        informs the leaves. With a ``FrozenEstimator`` the values are
+        re-estimated on the data passed to ``fit``.
+
+    cv : int, cross-validation generator or iterable, default=5
+        Cross-validation for ``prune_rate="auto"`` with
+        ``method="cost_complexity"``; as in
+        :func:`~sklearn.model_selection.check_cv`.
+
+    random_state : int, RandomState instance or None, default=None
+        Controls the pruning-set split of ``"reduced_error"``. The tree's own
+        randomness is its ``random_state``.
+
+    memory : str, object with the joblib.Memory interface or None, default=None
+        Cache of the fitted unpruned tree, keyed on its parameters and its
+        training data: a search over ``prune_rate`` then grows the tree once
+        per fold and only prunes it for every rate.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The pruned tree, an instance of the wrapped estimator's class. With
+        ``"cost_complexity"`` its ``ccp_alpha`` is set to ``ccp_alpha_``.
+
+    ccp_alpha_ : float
+        Only for ``method="cost_complexity"``: a ``ccp_alpha`` that makes the
+        wrapped estimator, fitted on the same data, grow this pruned tree (it
+        lies inside the path interval of the chosen subtree). 0 when nothing
+        is pruned.
+
+    n_units_before_, n_units_after_ : int
+        Number of leaves before and after pruning.
+
+    n_params_before_, n_params_after_ : int
+        Stored parameters before and after pruning: a feature and a threshold
+        per internal node, a value per output and class per leaf.
+
+    prune_rate_ : float
+        Fraction of leaves actually removed.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    classes_ : ndarray of shape (n_classes,) or list of ndarray
+        Class labels (classifiers only).
+
+    See Also
+    --------
+    sklearn.tree.DecisionTreeClassifier : Its ``ccp_alpha`` prunes with a
+        given alpha, not to a size.
+
+    References
+    ----------
+    .. [1] L. Breiman, J. Friedman, R. Olshen and C. Stone, "Classification and
+       Regression Trees", ch. 3 and 10, 1984.
+    .. [2] J. R. Quinlan, "Simplifying decision trees", International Journal
+       of Man-Machine Studies, 27(3), 1987.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from skprune.tree import TreePruner
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> pruner = TreePruner(DecisionTreeClassifier(random_state=0), prune_rate=0.8)
+    >>> pruner.fit(X, y)
+    TreePruner(estimator=DecisionTreeClassifier(random_state=0), prune_rate=0.8)
+    >>> pruner.n_units_before_, pruner.n_units_after_
+    (19, 3)
+    >>> pruner.estimator_.get_n_leaves()
+    3
+    """
+
+    _supported_estimators = (BaseDecisionTree,)
+
+    _parameter_constraints: dict = {
+        **BasePruner._parameter_constraints,
+        "method": [StrOptions({"cost_complexity", "reduced_error"})],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "backfit": ["boolean"],
+        "cv": ["cv_object"],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        method="cost_complexity",
+        prune_rate="auto",
+        validation_fraction=0.25,
+        backfit=False,
+        cv=5,
+        random_state=None,
+        memory=None,
+    ):
+        super().__init__(
+            estimator, prune_rate=prune_rate, random_state=random_state, memory=memory
+        )
+        self.method = method
+        self.validation_fraction = validation_fraction
+        self.backfit = backfit
+        self.cv = cv
+
+    def _fit_prune(self, X, y, sample_weight):
+        if self.backfit:
+            check_backfit_supported(self._base_estimator())
+        if self.method == "cost_complexity":
+            unpruned, pruned = self._cost_complexity_prune(X, y, sample_weight)
+        else:
+            unpruned, pruned = self._reduced_error_prune(X, y, sample_weight)
+        if self.backfit:
+            backfit_tree(pruned.tree_, pruned, X, y, sample_weight)
+        return unpruned, pruned
+
+    def _cost_complexity_prune(self, X, y, sample_weight):
+        if self.prune_rate == "auto" and self._is_frozen():
+            raise ValueError(
+                "prune_rate='auto' with method='cost_complexity' chooses alpha by "
+                "cross-validation, which refits the tree; a FrozenEstimator cannot "
+                "be refitted. Use a numeric prune_rate, or "
+                "method='reduced_error' with X as the pruning set."
+            )
+        tree = self._fit_base(X, y, sample_weight)
+        path = _cost_complexity_path(tree)
+        if self.prune_rate == "auto":
+            step = self._cross_validated_step(path, X, y, sample_weight)
+        else:
+            step = path.step_for_max_leaves(_max_leaves(tree, self.prune_rate))
+        self.ccp_alpha_ = path.representative_alpha(step)
+        pruned = _prune_to_step(tree, path, step)
+        if step >= 0:
+            pruned.ccp_alpha = max(pruned.ccp_alpha, self.ccp_alpha_)
+        return tree, pruned
+
+    def _reduced_error_prune(self, X, y, sample_weight):
+        if self._is_frozen():
+            tree = self._fit_base(X, y, sample_weight)
+            X_prune, y_prune, w_prune = X, y, sample_weight
+        else:
+            X_train, X_prune, y_train, y_prune, w_train, w_prune = self._holdout(
+                X, y, sample_weight
+            )
+            tree = self._fit_base(X_train, y_train, w_train)
+        risk = node_risk(tree, X_prune, y_prune, w_prune)
+        path = PruningPath(
+            tree.tree_.children_left,
+            tree.tree_.children_right,
+            risk,
+            tol=_PATH_RTOL * max(risk[0], np.finfo(np.float64).tiny),
+        )
+        if self.prune_rate == "auto":
+            # Collapse where the pruning-set error does not increase (harm <= 0).
+            step = path.step_for_alpha(_PATH_RTOL * max(risk[0], 1.0))
+        else:
+            step = path.step_for_max_leaves(_max_leaves(tree, self.prune_rate))
+        return tree, _prune_to_step(tree, path, step)
+
+    def _holdout(self, X, y, sample_weight):
+        """Split off the pruning set, stratified for classifiers when possible."""
+        n_samples = _num_samples(y)
+        n_prune = math.ceil(self.validation_fraction * n_samples)
+        if n_prune < 1 or n_samples - n_prune < 1:
+            raise ValueError(
+                "method='reduced_error' holds out validation_fraction="
+                f"{self.validation_fraction} of the samples as a pruning set, "
+                f"which needs at least one sample on each side; got "
+                f"n_samples={n_samples}."
+            )
+        stratify = None
+        if is_classifier(self) and type_of_target(y) in ("binary", "multiclass"):
+            y_labels = np.ravel(y)
+            _, class_counts = np.unique(y_labels, return_counts=True)
+            if class_counts.min() >= 2 and n_prune >= len(class_counts):
+                stratify = y_labels
+        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
+        parts = train_test_split(
+            *arrays,
+            test_size=n_prune,
+            random_state=check_random_state(self.random_state),
+            stratify=stratify,
+        )
+        if sample_weight is None:
+            parts += [None, None]
+        return parts
+
+    def _cross_validated_step(self, path, X, y, sample_weight):
+        """Path step chosen by cross-validation and the one-standard-error rule.
+
+        Each fold's tree is evaluated at one alpha per step of the full tree's
+        path (rpart's geometric means); every sample is scored once, by the
+        fold that held it out.
+        """
+        candidates = np.array(
+            [-np.inf] + [path.representative_alpha(s) for s in range(len(path.alphas))]
+        )
+        n_samples = _num_samples(y)
+        weight = np.ones(n_samples) if sample_weight is None else sample_weight
+        weight = np.asarray(weight, dtype=np.float64)
+        loss_sum = np.zeros(len(candidates) + 1)
+        loss_sq_sum = np.zeros(len(candidates) + 1)
+        cv = check_cv(self.cv, y, classifier=is_classifier(self))
+        for train, test in cv.split(X, y):
+            fold_weight = None if sample_weight is None else weight[train]
+            fold_tree = self._fit_base(
+                _safe_indexing(X, train), _safe_indexing(y, train), fold_weight
+            )
+            _add_fold_losses(
+                fold_tree,
+                _safe_indexing(X, test),
+                _safe_indexing(y, test),
+                weight[test],
+                candidates,
+                loss_sum,
+                loss_sq_sum,
+            )
+        total_weight = weight.sum()
+        mean = np.cumsum(loss_sum)[:-1] / total_weight
+        mean_sq = np.cumsum(loss_sq_sum)[:-1] / total_weight
+        std_error = np.sqrt(np.maximum(mean_sq - mean**2, 0.0) / n_samples)
+        best = np.argmin(mean)
+        within_one_se = np.flatnonzero(mean <= mean[best] + std_error[best])
+        return int(within_one_se.max()) - 1
+
+    def _count_units(self, estimator):
+        return int(estimator.tree_.n_leaves)
+
+    def _count_params(self, estimator):
+        tree = estimator.tree_
+        n_leaves = int(tree.n_leaves)
+        n_internal = tree.node_count - n_leaves
+        return 2 * n_internal + n_leaves * tree.n_outputs * int(tree.max_n_classes)
+
+
+def _cost_complexity_path(estimator):
+    """The weakest-link path of a fitted tree, from its training impurities."""
+    tree = estimator.tree_
+    weighted_n = tree.weighted_n_node_samples
+    # scikit-learn's node risk: impurity weighted by the share of samples.
+    risk = weighted_n * tree.impurity / weighted_n[0]
+    return PruningPath(
+        tree.children_left,
+        tree.children_right,
+        risk,
+        tol=_PATH_RTOL * max(risk[0], np.finfo(np.float64).tiny),
+    )
+
+
+def _max_leaves(estimator, prune_rate):
+    # Rounded first so that e.g. (1 - 0.7) * 100 keeps 30 leaves, not 31.
+    return max(1, math.ceil(round((1 - prune_rate) * estimator.tree_.n_leaves, 9)))
+
+
+def _prune_to_step(estimator, path, step):
+    """A pruned copy of ``estimator`` holding the subtree of path step ``step``."""
+    if step < 0:
+        return copy.deepcopy(estimator)
+    return with_tree(
+        estimator, build_pruned_tree(estimator.tree_, path.internal_mask(step))
+    )
+
+
+def _add_fold_losses(tree, X, y, weight, candidates, loss_sum, loss_sq_sum):
+    """Accumulate the held-out losses of ``tree`` pruned at each candidate alpha.
+
+    At alpha ``a`` a sample ends in the first node of its decision path whose
+    prune threshold is at most ``a``; a node is thus the end for ``a`` in
+    ``[threshold[node], threshold[parent])``. Losses are added to difference
+    arrays over the sorted candidates, summed later by ``np.cumsum``.
+    """
+    fold_path = _cost_complexity_path(tree)
+    thresholds = fold_path.thresholds
+    parent_threshold = _parent_values(tree.tree_, thresholds, root_value=np.inf)
+    samples, nodes, loss = path_losses(tree, X, y)
+    low = np.searchsorted(candidates, thresholds[nodes], side="left")
+    high = np.searchsorted(candidates, parent_threshold[nodes], side="left")
+    weighted = loss * weight[samples]
+    np.add.at(loss_sum, low, weighted)
+    np.add.at(loss_sum, high, -weighted)
+    np.add.at(loss_sq_sum, low, weighted * loss)
+    np.add.at(loss_sq_sum, high, -weighted * loss)
+
+
+def _parent_values(tree, values, root_value):
+    """``values`` of each node's parent; ``root_value`` for the root."""
+    parent_values = np.full(tree.node_count, root_value, dtype=np.float64)
+    internal = np.flatnonzero(tree.children_left >= 0)
+    parent_values[tree.children_left[internal]] = values[internal]
+    parent_values[tree.children_right[internal]] = values[internal]
+    return parent_values

@@ -11,7 +11,7 @@ from sklearn.tree import BaseDecisionTree
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import _num_samples
+from sklearn.utils.validation import _num_samples, check_array
 
 from ..base import BasePruner
 from ._node_stats import backfit_tree, check_backfit_supported, node_risk, path_losses
@@ -145,9 +145,11 @@ class TreePruner(BasePruner):
     >>> pruner.fit(X, y)
     TreePruner(estimator=DecisionTreeClassifier(random_state=0), prune_rate=0.8)
     >>> pruner.n_units_before_, pruner.n_units_after_
-    (19, 3)
-    >>> pruner.estimator_.get_n_leaves()
-    3
+    (22, 4)
+    >>> pruner.estimator_
+    DecisionTreeClassifier(ccp_alpha=0.0163..., random_state=0)
+    >>> round(pruner.score(X, y), 3)
+    0.96
     """
 
     _supported_estimators = (BaseDecisionTree,)
@@ -246,6 +248,8 @@ class TreePruner(BasePruner):
                 f"n_samples={n_samples}."
             )
         stratify = None
+        # Rejects NaN / inf targets before type_of_target casts them.
+        check_array(y, ensure_2d=False, dtype=None, input_name="y")
         if is_classifier(self) and type_of_target(y) in ("binary", "multiclass"):
             y_labels = np.ravel(y)
             _, class_counts = np.unique(y_labels, return_counts=True)

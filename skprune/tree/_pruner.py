@@ -34,8 +34,9 @@ class TreePruner(BasePruner):
     ``prune_rate`` is the fraction of the tree's leaves that is removed: the
     pruned tree is the largest subtree on the method's pruning path with at
     most ``ceil((1 - prune_rate) * n_leaves)`` leaves. Whole steps of the path
-    are taken, so the rate achieved (``prune_rate_``) can exceed the one asked
-    for; the size never grows with ``prune_rate``.
+    are taken and the leaf count is rounded up, so the rate achieved
+    (``prune_rate_``) can exceed the one asked for, or fall short of it by less
+    than one leaf; the size never grows with ``prune_rate``.
 
     Parameters
     ----------
@@ -85,7 +86,9 @@ class TreePruner(BasePruner):
 
     random_state : int, RandomState instance or None, default=None
         Controls the pruning-set split of ``"reduced_error"``. The tree's own
-        randomness is its ``random_state``.
+        randomness is its ``random_state``. Set it when using ``memory`` with
+        ``"reduced_error"``: with None, every fit draws another split and so
+        grows another tree.
 
     memory : str, object with the joblib.Memory interface or None, default=None
         Cache of the fitted unpruned tree, keyed on its parameters and its
@@ -117,7 +120,7 @@ class TreePruner(BasePruner):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     classes_ : ndarray of shape (n_classes,) or list of ndarray

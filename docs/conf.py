@@ -1,0 +1,84 @@
+"""Sphinx configuration of the skprune documentation.
+
+Build from the repository root with::
+
+    sphinx-build -W -b html docs docs/_build/html
+"""
+
+import os
+import sys
+
+# Document the source tree, whether or not skprune is installed.
+sys.path.insert(0, os.path.abspath(".."))
+
+import skprune  # noqa: E402
+
+# -- Project -----------------------------------------------------------------
+
+project = "skprune"
+author = "The skprune developers"
+copyright = "The skprune developers"
+release = skprune.__version__
+version = ".".join(release.split(".")[:2])
+
+# -- General -----------------------------------------------------------------
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.doctest",
+    "sphinx.ext.intersphinx",
+    "numpydoc",
+]
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build"]
+default_role = "literal"
+
+# autosummary writes one page per public object into docs/generated/.
+autosummary_generate = True
+
+# The class template (_templates/autosummary/class.rst) documents members with
+# autodoc; numpydoc's own member tables would repeat them.
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+# No numpydoc validation at build time: inherited scikit-learn methods
+# (get_params, set_params, ...) are documented too, and their docstrings are
+# not ours to fix.
+numpydoc_validation_checks = set()
+
+# No cross-project links: the build must not need the network.
+intersphinx_mapping = {}
+
+# The examples in the pages (and in the docstrings they include) run with
+# ``sphinx-build -b doctest docs docs/_build/doctest``.
+
+# -- HTML --------------------------------------------------------------------
+
+html_theme = "alabaster"
+html_theme_options = {
+    "description": "Prune fitted scikit-learn models behind plain fit/predict.",
+    "fixed_sidebar": True,
+}
+html_static_path = []
+html_show_sourcelink = False
+
+
+# -- Inherited members ---------------------------------------------------------
+
+# Class pages document inherited members (fit, predict, ... come from
+# BasePruner; get_params, set_params from scikit-learn). scikit-learn's
+# metadata-routing methods are left out: they are the same on every estimator
+# and their docstrings link to labels of scikit-learn's own documentation.
+
+
+def _skip_metadata_routing(app, what, name, obj, skip, options):
+    if name == "get_metadata_routing" or (
+        name.startswith("set_") and name.endswith("_request")
+    ):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_metadata_routing)

@@ -530,3 +530,33 @@ def test_regressor_pruner_is_a_regressor():
     assert is_regressor(pruner) and not is_classifier(pruner)
     assert not hasattr(pruner, "predict_proba")
     assert pruner.fit(X, y).score(X, y) > 0.5
+
+
+def test_reduced_error_rates_between_ties_are_reachable():
+    """Collapses that tie on the pruning set are ordered by training alpha.
+
+    Without the tie-break, every zero-harm collapse is one step of the path
+    and rates such as 0.5-0.8 all give the same tree.
+    """
+    X, y = noisy_classification(4000, random_state=7)
+    sizes = {}
+    for prune_rate in (0.5, 0.6, 0.7, 0.8):
+        pruner = TreePruner(
+            DecisionTreeClassifier(random_state=0),
+            method="reduced_error",
+            prune_rate=prune_rate,
+            random_state=0,
+        ).fit(X, y)
+        limit = math.ceil(round((1 - prune_rate) * pruner.n_units_before_, 9))
+        assert 0.9 * limit <= pruner.n_units_after_ <= limit
+        sizes[prune_rate] = pruner.n_units_after_
+    assert len(set(sizes.values())) == 4
+
+
+def test_reduced_error_warns_when_memory_cannot_work(tmp_path):
+    X, y = load_iris(return_X_y=True)
+    pruner = TreePruner(
+        DecisionTreeClassifier(), method="reduced_error", memory=str(tmp_path)
+    )
+    with pytest.warns(UserWarning, match="Set random_state"):
+        pruner.fit(X, y)

@@ -2,6 +2,7 @@
 
 import copy
 import math
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -16,7 +17,12 @@ from sklearn.utils.validation import _num_samples, check_array
 from ..base import BasePruner
 from ._node_stats import backfit_tree, check_backfit_supported, node_risk, path_losses
 from ._rebuild import build_pruned_tree, with_tree
-from ._weakest_link import PruningPath
+from ._weakest_link import (
+    PruningPath,
+    collapse_alphas,
+    prune_thresholds,
+    tie_broken_ranks,
+)
 
 # Alphas closer than this (relative to the root's risk) are one step of the
 # path: scikit-learn's own sums differ from ours by rounding only.
@@ -221,20 +227,22 @@ class TreePruner(BasePruner):
             tree = self._fit_base(X, y, sample_weight)
             X_prune, y_prune, w_prune = X, y, sample_weight
         else:
+            if self.memory is not None and self.random_state is None:
+                warnings.warn(
+                    "memory has no effect with method='reduced_error' and "
+                    "random_state=None: every fit draws a new pruning set and so "
+                    "grows a new tree. Set random_state to an int.",
+                    UserWarning,
+                    stacklevel=4,
+                )
             X_train, X_prune, y_train, y_prune, w_train, w_prune = self._holdout(
                 X, y, sample_weight
             )
             tree = self._fit_base(X_train, y_train, w_train)
-        risk = node_risk(tree, X_prune, y_prune, w_prune)
-        path = PruningPath(
-            tree.tree_.children_left,
-            tree.tree_.children_right,
-            risk,
-            tol=_PATH_RTOL * max(risk[0], np.finfo(np.float64).tiny),
-        )
+        path, auto_rank = _reduced_error_path(tree, X_prune, y_prune, w_prune)
         if self.prune_rate == "auto":
-            # Collapse where the pruning-set error does not increase (harm <= 0).
-            step = path.step_for_alpha(_PATH_RTOL * max(risk[0], 1.0))
+            # Quinlan's rule: collapse where the pruning-set error does not grow.
+            step = path.step_for_alpha(auto_rank)
         else:
             step = path.step_for_max_leaves(_max_leaves(tree, self.prune_rate))
         return tree, _prune_to_step(tree, path, step)
@@ -317,18 +325,46 @@ class TreePruner(BasePruner):
         return 2 * n_internal + n_leaves * tree.n_outputs * int(tree.max_n_classes)
 
 
+def _training_risk(tree):
+    """scikit-learn's node risk: impurity weighted by the share of samples."""
+    weighted_n = tree.weighted_n_node_samples
+    return weighted_n * tree.impurity / weighted_n[0]
+
+
 def _cost_complexity_path(estimator):
     """The weakest-link path of a fitted tree, from its training impurities."""
     tree = estimator.tree_
-    weighted_n = tree.weighted_n_node_samples
-    # scikit-learn's node risk: impurity weighted by the share of samples.
-    risk = weighted_n * tree.impurity / weighted_n[0]
-    return PruningPath(
+    risk = _training_risk(tree)
+    return PruningPath.from_risk(
         tree.children_left,
         tree.children_right,
         risk,
         tol=_PATH_RTOL * max(risk[0], np.finfo(np.float64).tiny),
     )
+
+
+def _reduced_error_path(estimator, X_prune, y_prune, w_prune):
+    """Collapses ordered by pruning-set harm per leaf, ties by training alpha.
+
+    Many collapses tie on the pruning set, above all at zero harm (subtrees
+    whose pruning samples are classified alike either way, or that no pruning
+    sample reaches): without a tie-break they form one step, and the rates
+    between its ends could not be reached. Among equal harms the subtree with
+    the smallest cost-complexity alpha on the training data goes first.
+
+    Returns the path over collapse ranks and the rank of the last collapse
+    that does not increase the pruning-set error.
+    """
+    tree = estimator.tree_
+    left, right = tree.children_left, tree.children_right
+    risk = node_risk(estimator, X_prune, y_prune, w_prune)
+    harm = collapse_alphas(left, right, risk)
+    training_alpha = collapse_alphas(left, right, _training_risk(tree))
+    ranks, auto_rank = tie_broken_ranks(
+        left, harm, training_alpha, tol=_PATH_RTOL * max(risk[0], 1.0)
+    )
+    thresholds = prune_thresholds(left, right, ranks)
+    return PruningPath(left, right, thresholds, tol=0.5), auto_rank
 
 
 def _max_leaves(estimator, prune_rate):

@@ -112,6 +112,46 @@ def prune_thresholds(children_left, children_right, collapse_alpha):
     return threshold
 
 
+def group_within_tol(values, tol):
+    """Map each value to the largest of its group of values closer than ``tol``.
+
+    Sorted values whose successive gaps are at most ``tol`` form one group:
+    floating-point noise must not split a tie.
+    """
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    new_group = np.append(np.diff(ordered) > tol, True)
+    last_of_group = np.flatnonzero(new_group)
+    group_of = np.searchsorted(last_of_group, np.arange(len(values)))
+    grouped = np.empty_like(ordered)
+    grouped[order] = ordered[last_of_group[group_of]]
+    return grouped
+
+
+def tie_broken_ranks(children_left, primary, secondary, tol):
+    """Collapse order by ``primary`` alpha, ties broken by ``secondary`` alpha.
+
+    Returns, for each node, the dense rank of ``(primary, secondary)`` among
+    internal nodes (``-inf`` for leaves), and the largest rank whose primary
+    alpha is at most ``tol`` (-1 if none): ranks can replace alphas in
+    :class:`PruningPath`.
+    """
+    internal = np.flatnonzero(children_left != TREE_LEAF)
+    ranks = np.full(len(children_left), -np.inf)
+    if len(internal) == 0:
+        return ranks, -1
+    first = group_within_tol(primary[internal], tol)
+    second = secondary[internal]
+    order = np.lexsort((second, first))
+    first, second = first[order], second[order]
+    changes = (np.diff(first) != 0) | (np.diff(second) != 0)
+    dense = np.concatenate([[0], np.cumsum(changes)]).astype(np.float64)
+    ranks[internal[order]] = dense
+    not_positive = first <= tol
+    cutoff = dense[not_positive].max() if not_positive.any() else -1
+    return ranks, cutoff
+
+
 class PruningPath:
     """The nested sequence of optimal subtrees of a fitted tree.
 
@@ -119,11 +159,13 @@ class PruningPath:
     ----------
     children_left, children_right : ndarray of shape (n_nodes,)
         Child indices of the fitted tree.
-    risk : ndarray of shape (n_nodes,)
-        Leaf risk of every node.
+    thresholds : ndarray of shape (n_nodes,)
+        Prune thresholds (see :func:`prune_thresholds`): a node is internal
+        in the subtree at alpha iff its threshold is above alpha.
     tol : float
-        Alphas closer than ``tol`` are one step of the path: floating-point
-        noise must not split a tie that scikit-learn would prune at once.
+        Thresholds closer than ``tol`` are one step of the path:
+        floating-point noise must not split a tie that scikit-learn would
+        prune at once.
 
     Attributes
     ----------
@@ -134,13 +176,11 @@ class PruningPath:
         ``[alphas[i], alphas[i + 1])``.
     """
 
-    def __init__(self, children_left, children_right, risk, tol):
+    def __init__(self, children_left, children_right, thresholds, tol):
         self.children_left = children_left
         self.children_right = children_right
-        alpha = collapse_alphas(children_left, children_right, risk)
-        self.thresholds = prune_thresholds(children_left, children_right, alpha)
-        internal = self.thresholds[children_left != TREE_LEAF]
-        internal = np.sort(internal)
+        self.thresholds = thresholds
+        internal = np.sort(thresholds[children_left != TREE_LEAF])
         n_internal = len(internal)
         # Steps: group sorted thresholds whose gaps are within ``tol``; each
         # group collapses together, and its alpha is the group's largest value.
@@ -153,6 +193,13 @@ class PruningPath:
             self.alphas = np.empty(0)
             self.n_leaves = np.empty(0, dtype=np.intp)
         self.n_leaves_full = n_internal + 1
+
+    @classmethod
+    def from_risk(cls, children_left, children_right, risk, tol):
+        """The weakest-link path for the node risk ``risk``."""
+        alpha = collapse_alphas(children_left, children_right, risk)
+        thresholds = prune_thresholds(children_left, children_right, alpha)
+        return cls(children_left, children_right, thresholds, tol)
 
     def step_for_max_leaves(self, max_leaves):
         """Index of the first step with at most ``max_leaves`` leaves, or -1.

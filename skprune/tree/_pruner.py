@@ -216,10 +216,11 @@ class TreePruner(BasePruner):
             step = self._cross_validated_step(path, X, y, sample_weight)
         else:
             step = path.step_for_max_leaves(_max_leaves(tree, self.prune_rate))
-        self.ccp_alpha_ = path.representative_alpha(step)
+        ccp_alpha = path.representative_alpha(step)
         pruned = _prune_to_step(tree, path, step)
         if step >= 0:
-            pruned.ccp_alpha = max(pruned.ccp_alpha, self.ccp_alpha_)
+            pruned.ccp_alpha = max(pruned.ccp_alpha, ccp_alpha)
+        self.ccp_alpha_ = ccp_alpha
         return tree, pruned
 
     def _reduced_error_prune(self, X, y, sample_weight):

@@ -203,3 +203,13 @@ def test_display_without_matplotlib(monkeypatch, data):
     )
     with pytest.raises(ImportError, match=r"skprune\[plot\]"):
         display.plot()
+
+
+def test_pruning_curve_without_train_scores(data):
+    X, y = data
+    pruner = TreePruner(DecisionTreeClassifier(random_state=0))
+    curve = pruning_curve(
+        pruner, X, y, prune_rates=RATES, cv=3, return_train_score=False
+    )
+    assert np.isnan(curve.train_scores).all()
+    assert np.isfinite(curve.test_scores).all()

@@ -87,6 +87,7 @@ def _pruner_param(estimator, name):
         "scoring": [str, callable, None],
         "n_jobs": [Integral, None],
         "sample_weight": ["array-like", None],
+        "return_train_score": ["boolean"],
     },
     prefer_skip_nested_validation=False,  # the estimator is validated when fitted
 )
@@ -101,6 +102,7 @@ def pruning_curve(
     scoring=None,
     n_jobs=None,
     sample_weight=None,
+    return_train_score=True,
 ):
     """Scores and model sizes of a pruner across prune rates.
 
@@ -139,6 +141,11 @@ def pruning_curve(
     sample_weight : array-like of shape (n_samples,), default=None
         Passed to the pruner's ``fit``.
 
+    return_train_score : bool, default=True
+        Also score every pruned model on its training fold (``train_scores``
+        is NaN otherwise); scoring the training folds can cost more than
+        pruning.
+
     Returns
     -------
     result : :class:`~sklearn.utils.Bunch`
@@ -169,7 +176,15 @@ def pruning_curve(
     scorer = check_scoring(estimator, scoring=scoring)
     folds = Parallel(n_jobs=n_jobs)(
         delayed(_fold_curve)(
-            clone(estimator), X, y, sample_weight, train, test, rates, scorer
+            clone(estimator),
+            X,
+            y,
+            sample_weight,
+            train,
+            test,
+            rates,
+            scorer,
+            return_train_score,
         )
         for train, test in cv.split(X, y, groups)
     )
@@ -192,7 +207,9 @@ def _check_prune_rates(prune_rates):
     return rates
 
 
-def _fold_curve(estimator, X, y, sample_weight, train, test, rates, scorer):
+def _fold_curve(
+    estimator, X, y, sample_weight, train, test, rates, scorer, return_train_score
+):
     """One fold: fit once (through the cache), prune and score at every rate."""
     pruner = find_pruner(estimator)
     if pruner.memory is None:
@@ -217,7 +234,9 @@ def _fold_curve(estimator, X, y, sample_weight, train, test, rates, scorer):
         start = time.perf_counter()
         fold["test_scores"][i] = scorer(estimator, X_test, y_test)
         fold["score_times"][i] = time.perf_counter() - start
-        fold["train_scores"][i] = scorer(estimator, X_train, y_train)
+        fold["train_scores"][i] = (
+            scorer(estimator, X_train, y_train) if return_train_score else np.nan
+        )
         fold["n_units"][i] = pruner.n_units_after_
         fold["n_params"][i] = pruner.n_params_after_
     fold["n_units_before"] = np.asarray(pruner.n_units_before_)

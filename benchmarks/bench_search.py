@@ -1,0 +1,180 @@
+"""What tuning ``prune_rate`` costs: cached search vs. base fits vs. naive search.
+
+For every pruner family available, on one data set per family, the script
+measures side by side in one run (``n_jobs=1``, ``time.perf_counter``):
+
+- ``base_fit_5``: five fits of the unpruned model on 4/5 of the data (what a
+  5-fold search cannot avoid);
+- ``cached``: ``GridSearchCV`` over 10 prune rates, 5-fold, ``refit=False``,
+  with the base fit cached in a ``joblib.Memory`` on disk;
+- ``naive``: the same search without ``memory`` (one base fit per candidate
+  and fold);
+- ``curve``: :func:`skprune.model_selection.pruning_curve` over the same rates
+  and folds (in-memory cache; no train scores, as in the searches).
+
+Ratios reported: ``cached / base_fit_5`` (target <= 1.5), ``naive / cached``
+(target >= 5) and ``curve / cached`` (target <= 1). The naive search is the
+slow part of the run; ``--quick`` shrinks the data for a smoke test.
+
+Run from the repository root::
+
+    python benchmarks/bench_search.py            # full size
+    python benchmarks/bench_search.py --quick    # small data, < 1 minute
+
+Results go to ``benchmarks/results/bench_search.json`` (``--quick``:
+``bench_search_quick.json``).
+"""
+
+import argparse
+import datetime
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import sklearn
+from joblib import Memory
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.tree import DecisionTreeClassifier
+
+from skprune.model_selection import pruning_curve
+from skprune.tree import TreePruner
+
+RATES = [0.0, 0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.85, 0.9, 0.95]
+RESULTS = Path(__file__).parent / "results"
+
+
+def tree_family(quick):
+    """A noisy classification problem and a tree pruner."""
+    n_samples = 10_000 if quick else 100_000
+    X, y = make_classification(
+        n_samples=n_samples,
+        n_features=20,
+        n_informative=10,
+        flip_y=0.2,
+        random_state=0,
+    )
+    return TreePruner(DecisionTreeClassifier(random_state=0), random_state=0), X, y
+
+
+FAMILIES = {"tree": tree_family}
+
+
+def timed(func):
+    start = time.perf_counter()
+    result = func()
+    return time.perf_counter() - start, result
+
+
+def time_base_fits(pruner, X, y, cv):
+    """Five plain fits of the unpruned model, one per training fold."""
+    total = 0.0
+    for train, _ in cv.split(X, y):
+        seconds, _ = timed(lambda t=train: clone(pruner.estimator).fit(X[t], y[t]))
+        total += seconds
+    return total
+
+
+def time_search(pruner, X, y, cv, memory):
+    search = GridSearchCV(
+        clone(pruner).set_params(memory=memory),
+        {"prune_rate": RATES},
+        cv=cv,
+        refit=False,
+    )
+    seconds, _ = timed(lambda: search.fit(X, y))
+    return seconds, search.cv_results_["mean_test_score"]
+
+
+def bench_family(name, make_family, quick):
+    pruner, X, y = make_family(quick)
+    cv = KFold(5, shuffle=True, random_state=0)
+    base_fit_5 = time_base_fits(pruner, X, y, cv)
+    with tempfile.TemporaryDirectory(prefix="skprune-bench-") as location:
+        cached, cached_scores = time_search(
+            pruner, X, y, cv, Memory(location, verbose=0)
+        )
+    naive, naive_scores = time_search(pruner, X, y, cv, None)
+    curve_seconds, curve = timed(
+        lambda: pruning_curve(
+            pruner, X, y, prune_rates=RATES, cv=cv, return_train_score=False
+        )
+    )
+    return {
+        "family": name,
+        "estimator": repr(pruner),
+        "n_samples": int(X.shape[0]),
+        "n_features": int(X.shape[1]),
+        "seconds": {
+            "base_fit_5": base_fit_5,
+            "cached_search": cached,
+            "naive_search": naive,
+            "pruning_curve": curve_seconds,
+        },
+        "ratios": {
+            "cached_over_base_fits": cached / base_fit_5,
+            "naive_over_cached": naive / cached,
+            "curve_over_cached": curve_seconds / cached,
+        },
+        "targets_met": {
+            "cached_over_base_fits<=1.5": cached / base_fit_5 <= 1.5,
+            "naive_over_cached>=5": naive / cached >= 5,
+            "curve_over_cached<=1": curve_seconds <= cached,
+        },
+        # Caching must not change results: the same scores either way.
+        "max_score_difference": float(
+            max(
+                np.max(np.abs(cached_scores - naive_scores)),
+                np.max(np.abs(curve.test_scores.mean(axis=1) - cached_scores)),
+            )
+        ),
+    }
+
+
+def print_row(row):
+    s, r = row["seconds"], row["ratios"]
+    print(
+        f"{row['family']:<8}{row['n_samples']:>9}{s['base_fit_5']:>10.2f}"
+        f"{s['cached_search']:>10.2f}{s['naive_search']:>10.2f}"
+        f"{s['pruning_curve']:>10.2f}{r['cached_over_base_fits']:>10.2f}"
+        f"{r['naive_over_cached']:>10.1f}{r['curve_over_cached']:>10.2f}"
+        f"{row['max_score_difference']:>10.1e}"
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small data")
+    parser.add_argument(
+        "--families", nargs="*", default=list(FAMILIES), choices=list(FAMILIES)
+    )
+    args = parser.parse_args(argv)
+    print(f"GridSearchCV over {len(RATES)} prune rates, 5-fold, n_jobs=1")
+    print(
+        f"{'family':<8}{'samples':>9}{'5 fits':>10}{'cached':>10}{'naive':>10}"
+        f"{'curve':>10}{'c/fits':>10}{'n/c':>10}{'curve/c':>10}{'score d':>10}"
+    )
+    rows = []
+    for name in args.families:
+        rows.append(bench_family(name, FAMILIES[name], args.quick))
+        print_row(rows[-1])
+    print("targets: cached/fits <= 1.5, naive/cached >= 5, curve/cached <= 1")
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / ("bench_search_quick.json" if args.quick else "bench_search.json")
+    meta = {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "sklearn": sklearn.__version__,
+        "python": platform.python_version(),
+        "rates": RATES,
+        "cv": "KFold(5, shuffle=True, random_state=0)",
+    }
+    out.write_text(json.dumps({"meta": meta, "families": rows}, indent=2))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -29,10 +29,21 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx.ext.intersphinx",
     "numpydoc",
+    "sphinx_gallery.gen_gallery",
 ]
 
+# The gallery: docs/examples/plot_*.py run at build time, so they never rot.
+sphinx_gallery_conf = {
+    "examples_dirs": "examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": "/plot_",
+    "download_all_examples": False,
+    "show_memory": False,
+    "reference_url": {"skprune": None},
+}
+
 templates_path = ["_templates"]
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "examples"]
 default_role = "literal"
 
 # autosummary writes one page per public object into docs/generated/.

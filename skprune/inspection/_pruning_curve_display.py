@@ -8,6 +8,8 @@ import numpy as np
 
 from ..model_selection import pruning_curve
 
+_SIZE_LABELS = {"n_units": "Units left", "n_params": "Parameters left"}
+
 
 def _check_matplotlib(caller):
     try:
@@ -249,7 +251,7 @@ class PruningCurveDisplay:
             train_scores=curve.train_scores,
             sizes=curve[size],
             score_name=scoring if isinstance(scoring, str) else "Score",
-            size_name="Units left" if size == "n_units" else "Parameters left",
+            size_name=_SIZE_LABELS[size],
         )
         return display.plot(ax=ax, score_type=score_type)
 
@@ -325,7 +327,7 @@ class PruningCurveDisplay:
             train_scores=train_scores,
             sizes=sizes,
             score_name=score_name,
-            size_name=size_name or "Units left",
+            size_name=_SIZE_LABELS.get(size_name, size_name or "Units left"),
         )
         return display.plot(ax=ax, score_type=score_type)
 

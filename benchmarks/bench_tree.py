@@ -1,0 +1,627 @@
+"""Benchmark TreePruner against scikit-learn's own cost-complexity pruning.
+
+The data is a noisy ``make_classification`` problem (20 features, 10 of them
+informative, 20% of the labels flipped, ``random_state=0``), split 80/20 into a
+training set and a held-out test set. The trees are
+``DecisionTreeClassifier(random_state=0)`` grown to purity, so they overfit and
+pruning matters. Everything runs with ``n_jobs=1``; times are wall-clock
+(``time.perf_counter``).
+
+Three things are measured in one run:
+
+1. **Pruning cost.** The time of ``TreePruner(FrozenEstimator(tree), ...).fit``
+   divided by the time of fitting ``tree`` (target: <= 0.02), for
+   ``method="cost_complexity"`` (the tree grown on the whole training set,
+   ``prune_rate`` 0.5 and 0.9) and ``method="reduced_error"`` (the tree grown
+   on 75% of the training set, the other 25% passed as ``X``, the pruning set;
+   ``prune_rate`` 0.5, 0.9 and "auto"). No base fit happens inside these
+   pruner fits, so the whole pruner fit is the pruning time; it is the median
+   of ``--repeats`` runs. For contrast, scikit-learn's
+   ``cost_complexity_pruning_path`` (which refits the tree) is timed too.
+
+2. **Tuning cost.** ``GridSearchCV`` over 8 values of ``prune_rate`` of a
+   ``TreePruner`` whose base fit is cached in a ``joblib.Memory`` (one tree per
+   fold instead of one per candidate), against ``GridSearchCV`` over 8 values
+   of ``ccp_alpha`` of a ``DecisionTreeClassifier``, with the same 3-fold
+   splitter (target: ours <= 0.25 of scikit-learn's time, at an equal or
+   better best CV score). scikit-learn's 8 alphas are what a user would take:
+   ``cost_complexity_pruning_path`` on the training set, and for each of our
+   prune rates the first alpha of the path whose subtree keeps at most as many
+   leaves as that rate keeps (the leaves of every path step follow from the
+   path: a step at ``alpha`` that lowers the total impurity by ``d`` removes
+   ``d / alpha`` leaves). The time of that path is reported separately; the
+   headline ratio does *not* include it in scikit-learn's time (the
+   conservative choice), and a second ratio does. Both searches refit the best
+   candidate on the whole training set; its test accuracy is reported. The
+   reduced-error pruner is given ``random_state=0``: with the default
+   ``random_state=None`` every fit draws another pruning-set split, so the
+   cached tree is never reused.
+
+3. **Size and accuracy.** Leaves and test accuracy at prune rates 0, 0.25,
+   0.5, 0.75, 0.9, 0.95, 0.98 and "auto" for both methods (the trees of 1;
+   cost-complexity "auto" cross-validates, so it fits the unfrozen pruner),
+   against scikit-learn's best-``ccp_alpha`` tree of 2, and the trees of all
+   of scikit-learn's candidate alphas refitted on the training set.
+
+Results are printed as tables and written to ``benchmarks/results/`` as JSON
+(all raw times, ratios and metadata) and, if matplotlib is importable, a PNG
+plot of test accuracy against the number of leaves.
+
+Run from the repository root::
+
+    python benchmarks/bench_tree.py               # full size, 250k samples
+    python benchmarks/bench_tree.py --quick       # 20k samples, < 1 minute
+    python benchmarks/bench_tree.py --n-samples 400000 --repeats 5
+
+``--quick`` writes ``bench_tree_quick.json`` / ``.png`` so that a smoke test
+does not overwrite the full-size results.
+"""
+
+import argparse
+import datetime
+import json
+import math
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import sklearn
+from joblib import Memory
+from sklearn.datasets import make_classification
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
+from sklearn.tree import DecisionTreeClassifier
+
+import skprune
+from skprune.tree import TreePruner
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+FULL_N_SAMPLES = 250_000
+QUICK_N_SAMPLES = 20_000
+SEED = 0
+TEST_SIZE = 0.2
+VALIDATION_FRACTION = 0.25  # TreePruner's default pruning-set share
+
+PRUNE_TIME_TARGET = 0.02
+SEARCH_TIME_TARGET = 0.25
+TIMED_RATES = {
+    "cost_complexity": (0.5, 0.9),
+    "reduced_error": (0.5, 0.9, "auto"),
+}
+GRID_RATES = (0.0, 0.5, 0.75, 0.9, 0.93, 0.95, 0.97, 0.99)
+SIZE_RATES = (0.0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98, "auto")
+METHODS = ("cost_complexity", "reduced_error")
+# The searches of 2: each method, and reduced-error with backfitting (the
+# pruning set then also informs the leaves of the tree it did not grow).
+SEARCHES = {
+    "cost_complexity": {"method": "cost_complexity"},
+    "reduced_error": {"method": "reduced_error"},
+    "reduced_error+bf": {"method": "reduced_error", "backfit": True},
+}
+SKLEARN_ALPHA_CHOICE = (
+    "for each prune rate r of our grid, the first alpha of "
+    "cost_complexity_pruning_path(X_train) whose subtree has at most "
+    "ceil((1 - r) * n_leaves) leaves (leaves per step = impurity drop / alpha)"
+)
+
+
+# ----------------------------------------------------------------- helpers --
+
+
+def timed(func, *args, **kwargs):
+    """Call ``func`` and return ``(result, seconds)``."""
+    start = time.perf_counter()
+    result = func(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def new_tree(**params):
+    return DecisionTreeClassifier(random_state=SEED, **params)
+
+
+def max_leaves(n_leaves, rate):
+    """Leaves kept at ``rate``: TreePruner's rule."""
+    return max(1, math.ceil(round((1 - rate) * n_leaves, 9)))
+
+
+def make_data(n_samples):
+    """The noisy problem, split into training and test sets."""
+    X, y = make_classification(
+        n_samples=n_samples,
+        n_features=20,
+        n_informative=10,
+        n_redundant=5,
+        flip_y=0.2,
+        random_state=SEED,
+    )
+    return train_test_split(X, y, test_size=TEST_SIZE, stratify=y, random_state=SEED)
+
+
+def split_pruning_set(X_train, y_train):
+    """Growing and pruning parts of the training set, as reduced-error uses."""
+    return train_test_split(
+        X_train,
+        y_train,
+        test_size=VALIDATION_FRACTION,
+        stratify=y_train,
+        random_state=SEED,
+    )
+
+
+# ------------------------------------------------------- 1. pruning cost --
+
+
+def time_frozen_pruner(tree, method, rate, X, y, repeats):
+    """Times of ``repeats`` pruner fits on a frozen tree, and the last pruner."""
+    times = []
+    for _ in range(repeats):
+        pruner = TreePruner(FrozenEstimator(tree), method=method, prune_rate=rate)
+        pruner, seconds = timed(pruner.fit, X, y)
+        times.append(seconds)
+    return times, pruner
+
+
+def prune_time_row(method, rate, times, fit_time, pruner):
+    median = statistics.median(times)
+    ratio = median / fit_time
+    return {
+        "method": method,
+        "prune_rate": rate,
+        "prune_times_s": times,
+        "prune_time_s": median,
+        "base_fit_time_s": fit_time,
+        "ratio": ratio,
+        "target": PRUNE_TIME_TARGET,
+        "target_met": ratio <= PRUNE_TIME_TARGET,
+        "n_leaves_before": pruner.n_units_before_,
+        "n_leaves_after": pruner.n_units_after_,
+    }
+
+
+def fit_base_trees(X_train, y_train, X_grow, y_grow):
+    """The unpruned trees of both methods and their fit times."""
+    tree_cc, fit_cc = timed(new_tree().fit, X_train, y_train)
+    tree_re, fit_re = timed(new_tree().fit, X_grow, y_grow)
+    return {
+        "cost_complexity": {"tree": tree_cc, "fit_time_s": fit_cc},
+        "reduced_error": {"tree": tree_re, "fit_time_s": fit_re},
+    }
+
+
+def bench_prune_times(bases, prune_data, repeats):
+    """Ratio of pruning time to base fit time for every timed rate."""
+    rows = []
+    for method in METHODS:
+        tree, fit_time = bases[method]["tree"], bases[method]["fit_time_s"]
+        X, y = prune_data[method]
+        for rate in TIMED_RATES[method]:
+            times, pruner = time_frozen_pruner(tree, method, rate, X, y, repeats)
+            rows.append(prune_time_row(method, rate, times, fit_time, pruner))
+    return rows
+
+
+def bench_sklearn_path(X_train, y_train, fit_time):
+    """scikit-learn's cost_complexity_pruning_path, timed against one fit."""
+    path, seconds = timed(new_tree().cost_complexity_pruning_path, X_train, y_train)
+    timing = {
+        "time_s": seconds,
+        "base_fit_time_s": fit_time,
+        "ratio": seconds / fit_time,
+        "n_steps": len(path.ccp_alphas),
+    }
+    return path, timing
+
+
+# -------------------------------------------------------- 2. tuning cost --
+
+
+def path_leaves(path):
+    """Number of leaves of the subtree at every step of a sklearn path."""
+    drops = np.diff(path.impurities)
+    alphas = path.ccp_alphas[1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        removed = np.where(alphas > 0, np.rint(drops / alphas), 1.0)
+    removed = np.maximum(removed, 1.0)
+    removed_after = np.concatenate(([0.0], np.cumsum(removed)))
+    return (1 + removed_after[-1] - removed_after).astype(int)
+
+
+def sklearn_alpha_grid(path, rates):
+    """The path alphas whose subtrees keep the leaves our prune rates keep."""
+    leaves = path_leaves(path)
+    alphas = []
+    for rate in rates:
+        step = int(np.flatnonzero(leaves <= max_leaves(leaves[0], rate))[0])
+        alphas.append(float(path.ccp_alphas[step]))
+    return alphas, leaves
+
+
+def n_leaves_of(estimator):
+    if isinstance(estimator, TreePruner):
+        return int(estimator.n_units_after_)
+    return int(estimator.get_n_leaves())
+
+
+def run_search(estimator, grid, cv, data):
+    """Fit a GridSearchCV and summarise its time, best CV and test scores."""
+    X_train, X_test, y_train, y_test = data
+    search = GridSearchCV(estimator, grid, cv=cv, n_jobs=1)
+    search, seconds = timed(search.fit, X_train, y_train)
+    name = next(iter(grid))
+    return {
+        "time_s": seconds,
+        "param": name,
+        "candidates": [float(value) for value in grid[name]],
+        "mean_cv_scores": search.cv_results_["mean_test_score"].tolist(),
+        "best_param": float(search.best_params_[name]),
+        "best_cv_score": float(search.best_score_),
+        "best_test_accuracy": float(search.score(X_test, y_test)),
+        "best_n_leaves": n_leaves_of(search.best_estimator_),
+    }, search.best_estimator_
+
+
+def pruner_search(params, cv, data):
+    """Our search over prune_rate with the base fit cached on disk."""
+    with tempfile.TemporaryDirectory(prefix="skprune-bench-") as location:
+        pruner = TreePruner(
+            new_tree(),
+            **params,
+            random_state=SEED,
+            memory=Memory(location, verbose=0),
+        )
+        return run_search(pruner, {"prune_rate": list(GRID_RATES)}, cv, data)[0]
+
+
+def compare_search(ours, theirs, path_time):
+    """Time ratios and score comparison of one of our searches to sklearn's."""
+    ratio = ours["time_s"] / theirs["time_s"]
+    return {
+        "time_ratio": ratio,
+        "time_ratio_incl_path": ours["time_s"] / (theirs["time_s"] + path_time),
+        "target": SEARCH_TIME_TARGET,
+        "time_target_met": ratio <= SEARCH_TIME_TARGET,
+        "cv_score_diff": ours["best_cv_score"] - theirs["best_cv_score"],
+        "score_target_met": ours["best_cv_score"] >= theirs["best_cv_score"],
+        "test_accuracy_diff": (
+            ours["best_test_accuracy"] - theirs["best_test_accuracy"]
+        ),
+    }
+
+
+def bench_searches(data, path, path_time):
+    """Our two searches and scikit-learn's, with the same splitter."""
+    cv = StratifiedKFold(n_splits=3, shuffle=True, random_state=SEED)
+    alphas, leaves = sklearn_alpha_grid(path, GRID_RATES)
+    sk, sk_best = run_search(new_tree(), {"ccp_alpha": alphas}, cv, data)
+    sk.update(
+        alpha_choice=SKLEARN_ALPHA_CHOICE,
+        path_time_s=path_time,
+        path_time_included_in_time_s=False,
+        path_leaves_of_candidates=[
+            int(leaves[np.searchsorted(path.ccp_alphas, a, side="right") - 1])
+            for a in alphas
+        ],
+    )
+    result = {"cv": "StratifiedKFold(3, shuffle=True, random_state=0)", "sklearn": sk}
+    for name, params in SEARCHES.items():
+        ours = pruner_search(params, cv, data)
+        ours["comparison"] = compare_search(ours, sk, path_time)
+        result[name] = ours
+    return result, sk_best
+
+
+# ------------------------------------------------ 3. size and accuracy --
+
+
+def size_row(method, rate, pruner, X_test, y_test, seconds=None):
+    row = {
+        "method": method,
+        "prune_rate": rate,
+        "n_leaves": int(pruner.n_units_after_),
+        "prune_rate_achieved": float(pruner.prune_rate_),
+        "test_accuracy": float(pruner.score(X_test, y_test)),
+    }
+    if seconds is not None:
+        row["fit_time_s"] = seconds
+    return row
+
+
+def auto_cost_complexity_row(X_train, y_train, X_test, y_test, fit_time):
+    """Cost-complexity "auto" refits the tree 5 times: fit the real pruner."""
+    pruner = TreePruner(new_tree(), method="cost_complexity", prune_rate="auto")
+    pruner, seconds = timed(pruner.fit, X_train, y_train)
+    row = size_row("cost_complexity", "auto", pruner, X_test, y_test, seconds)
+    row["fit_time_ratio"] = seconds / fit_time
+    row["note"] = "unfrozen pruner: base fit + 5 cross-validation fits"
+    return row
+
+
+def bench_sizes(bases, prune_data, data):
+    """Leaves and test accuracy of both methods at every size rate."""
+    X_train, X_test, y_train, y_test = data
+    rows = []
+    for method in METHODS:
+        X, y = prune_data[method]
+        for rate in SIZE_RATES:
+            if method == "cost_complexity" and rate == "auto":
+                fit_time = bases[method]["fit_time_s"]
+                rows.append(
+                    auto_cost_complexity_row(X_train, y_train, X_test, y_test, fit_time)
+                )
+                continue
+            frozen = FrozenEstimator(bases[method]["tree"])
+            pruner = TreePruner(frozen, method=method, prune_rate=rate).fit(X, y)
+            rows.append(size_row(method, rate, pruner, X_test, y_test))
+    return rows
+
+
+def sklearn_curve(alphas, data):
+    """Leaves and test accuracy of sklearn's tree at each candidate alpha."""
+    X_train, X_test, y_train, y_test = data
+    points = []
+    for alpha in alphas:
+        tree = new_tree(ccp_alpha=alpha).fit(X_train, y_train)
+        points.append(
+            {
+                "ccp_alpha": alpha,
+                "n_leaves": int(tree.get_n_leaves()),
+                "test_accuracy": float(tree.score(X_test, y_test)),
+            }
+        )
+    return points
+
+
+def sklearn_best_summary(best, search, data):
+    X_test, y_test = data[1], data[3]
+    return {
+        "ccp_alpha": float(best.ccp_alpha),
+        "n_leaves": int(best.get_n_leaves()),
+        "test_accuracy": float(best.score(X_test, y_test)),
+        "best_cv_score": search["best_cv_score"],
+    }
+
+
+# ------------------------------------------------------------- reporting --
+
+
+def fmt_rate(rate):
+    return rate if isinstance(rate, str) else f"{rate:g}"
+
+
+def yes_no(flag):
+    return "yes" if flag else "NO"
+
+
+def print_prune_times(rows, path_timing):
+    print("\n1. Pruning time / base fit time (FrozenEstimator, median of repeats)")
+    print(
+        f"{'method':<16}{'rate':>6}{'fit s':>9}{'prune ms':>10}{'ratio':>9}"
+        f"{'leaves':>16}{'<=0.02':>8}"
+    )
+    for r in rows:
+        leaves = f"{r['n_leaves_before']}->{r['n_leaves_after']}"
+        print(
+            f"{r['method']:<16}{fmt_rate(r['prune_rate']):>6}"
+            f"{r['base_fit_time_s']:>9.2f}{1000 * r['prune_time_s']:>10.1f}"
+            f"{r['ratio']:>9.4f}{leaves:>16}{yes_no(r['target_met']):>8}"
+        )
+    print(
+        f"sklearn cost_complexity_pruning_path: {path_timing['time_s']:.2f} s "
+        f"= {path_timing['ratio']:.2f} x the fit (it refits the tree)"
+    )
+
+
+def print_searches(searches):
+    sk = searches["sklearn"]
+    print("\n2. GridSearchCV, 8 candidates, " + searches["cv"])
+    print(f"   sklearn ccp_alpha grid: {sk['alpha_choice']}")
+    print(
+        f"   sklearn path time {sk['path_time_s']:.2f} s, not included in its "
+        "search time (ratio 'incl. path' adds it)"
+    )
+    print(
+        f"{'search':<16}{'time s':>9}{'ratio':>8}{'incl.path':>11}"
+        f"{'best':>8}{'cv score':>10}{'test acc':>10}{'leaves':>8}{'targets':>9}"
+    )
+    print(
+        f"{'sklearn':<16}{sk['time_s']:>9.2f}{'':>8}{'':>11}"
+        f"{sk['best_param']:>8.2g}{sk['best_cv_score']:>10.4f}"
+        f"{sk['best_test_accuracy']:>10.4f}{sk['best_n_leaves']:>8}"
+    )
+    for method in SEARCHES:
+        s, c = searches[method], searches[method]["comparison"]
+        met = f"{yes_no(c['time_target_met'])}/{yes_no(c['score_target_met'])}"
+        print(
+            f"{method:<16}{s['time_s']:>9.2f}{c['time_ratio']:>8.3f}"
+            f"{c['time_ratio_incl_path']:>11.3f}{s['best_param']:>8.3g}"
+            f"{s['best_cv_score']:>10.4f}{s['best_test_accuracy']:>10.4f}"
+            f"{s['best_n_leaves']:>8}{met:>9}"
+        )
+    print("   targets: time ratio <= 0.25 / best CV score >= sklearn's")
+
+
+def print_sizes(rows, sk_best, curve):
+    print("\n3. Leaves and test accuracy by prune rate")
+    print(f"{'method':<16}{'rate':>6}{'leaves':>8}{'achieved':>10}{'test acc':>10}")
+    for r in rows:
+        print(
+            f"{r['method']:<16}{fmt_rate(r['prune_rate']):>6}{r['n_leaves']:>8}"
+            f"{r['prune_rate_achieved']:>10.4f}{r['test_accuracy']:>10.4f}"
+        )
+    print(
+        f"{'sklearn best':<16}{'':>6}{sk_best['n_leaves']:>8}{'':>10}"
+        f"{sk_best['test_accuracy']:>10.4f}   (ccp_alpha={sk_best['ccp_alpha']:.3g})"
+    )
+    print(
+        "sklearn candidates (ccp_alpha: leaves, test acc): "
+        + ", ".join(
+            f"{p['ccp_alpha']:.2g}: {p['n_leaves']}, {p['test_accuracy']:.4f}"
+            for p in curve
+        )
+    )
+
+
+def plot(results, path):
+    """Test accuracy against leaves; returns False without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for method, marker in zip(METHODS, "os", strict=True):
+        rows = [r for r in results["sizes"] if r["method"] == method]
+        numeric = [r for r in rows if r["prune_rate"] != "auto"]
+        line = ax.plot(
+            [r["n_leaves"] for r in numeric],
+            [r["test_accuracy"] for r in numeric],
+            marker=marker,
+            label=f"TreePruner {method}",
+        )[0]
+        for r in rows:
+            if r["prune_rate"] == "auto":
+                ax.plot(
+                    r["n_leaves"],
+                    r["test_accuracy"],
+                    marker="*",
+                    ms=14,
+                    ls="",
+                    color=line.get_color(),
+                    label=f"{method} auto",
+                )
+    curve = results["sklearn_curve"]
+    ax.plot(
+        [p["n_leaves"] for p in curve],
+        [p["test_accuracy"] for p in curve],
+        "x",
+        ms=9,
+        color="k",
+        label="sklearn ccp_alpha candidates",
+    )
+    best = results["sklearn_best"]
+    ax.plot(
+        best["n_leaves"],
+        best["test_accuracy"],
+        "P",
+        ms=12,
+        color="tab:red",
+        ls="",
+        label="sklearn best ccp_alpha (GridSearchCV)",
+    )
+    ax.set_xscale("log")
+    ax.set_xlabel("number of leaves")
+    ax.set_ylabel("test accuracy")
+    n = results["metadata"]["n_samples"]
+    ax.set_title(f"Pruned decision trees, make_classification n_samples={n}")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True
+
+
+# ------------------------------------------------------------------ main --
+
+
+def metadata(args, data):
+    X_train, X_test = data[0], data[1]
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "sklearn_version": sklearn.__version__,
+        "numpy_version": np.__version__,
+        "skprune_version": skprune.__version__,
+        "python_version": platform.python_version(),
+        "platform": platform.platform(),
+        "n_samples": args.n_samples,
+        "n_train": len(X_train),
+        "n_test": len(X_test),
+        "n_features": X_train.shape[1],
+        "data": "make_classification(n_features=20, n_informative=10, "
+        "n_redundant=5, flip_y=0.2, random_state=0)",
+        "quick": args.quick,
+        "repeats": args.repeats,
+        "n_jobs": 1,
+        "timer": "time.perf_counter",
+    }
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--n-samples",
+        type=int,
+        default=None,
+        help=f"samples generated (default {FULL_N_SAMPLES}, "
+        f"{QUICK_N_SAMPLES} with --quick)",
+    )
+    parser.add_argument("--quick", action="store_true", help="small smoke-test run")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="runs of each timed pruning (the median is kept)",
+    )
+    parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR)
+    args = parser.parse_args(argv)
+    if args.n_samples is None:
+        args.n_samples = QUICK_N_SAMPLES if args.quick else FULL_N_SAMPLES
+    return args
+
+
+def run(args):
+    data = make_data(args.n_samples)
+    X_train, _, y_train, _ = data
+    X_grow, X_prune, y_grow, y_prune = split_pruning_set(X_train, y_train)
+    prune_data = {
+        "cost_complexity": (X_train, y_train),
+        "reduced_error": (X_prune, y_prune),
+    }
+    bases = fit_base_trees(X_train, y_train, X_grow, y_grow)
+    prune_times = bench_prune_times(bases, prune_data, args.repeats)
+    path, path_timing = bench_sklearn_path(
+        X_train, y_train, bases["cost_complexity"]["fit_time_s"]
+    )
+    print_prune_times(prune_times, path_timing)
+    searches, sk_best = bench_searches(data, path, path_timing["time_s"])
+    print_searches(searches)
+    sizes = bench_sizes(bases, prune_data, data)
+    curve = sklearn_curve(searches["sklearn"]["candidates"], data)
+    best = sklearn_best_summary(sk_best, searches["sklearn"], data)
+    print_sizes(sizes, best, curve)
+    return {
+        "metadata": metadata(args, data),
+        "base_fit_times_s": {m: bases[m]["fit_time_s"] for m in METHODS},
+        "base_n_leaves": {m: int(bases[m]["tree"].get_n_leaves()) for m in METHODS},
+        "prune_times": prune_times,
+        "sklearn_path": path_timing,
+        "search": searches,
+        "sizes": sizes,
+        "sklearn_best": best,
+        "sklearn_curve": curve,
+    }
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    start = time.perf_counter()
+    results = run(args)
+    results["metadata"]["total_time_s"] = time.perf_counter() - start
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    stem = "bench_tree_quick" if args.quick else "bench_tree"
+    json_path = args.output_dir / f"{stem}.json"
+    json_path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwrote {json_path}")
+    png_path = args.output_dir / f"{stem}.png"
+    if plot(results, png_path):
+        print(f"wrote {png_path}")
+    print(f"total {results['metadata']['total_time_s']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

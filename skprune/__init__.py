@@ -1,8 +1,9 @@
 """skprune: prune fitted scikit-learn models behind plain fit/predict."""
 
 from .base import BasePruner
+from .neural_network import MLPPruner
 from .tree import TreePruner
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["BasePruner", "TreePruner", "__version__"]
+__all__ = ["BasePruner", "MLPPruner", "TreePruner", "__version__"]

@@ -1,5 +1,6 @@
 """scikit-learn's estimator checks on every pruner configuration."""
 
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.tree import (
     DecisionTreeClassifier,
     DecisionTreeRegressor,
@@ -7,6 +8,7 @@ from sklearn.tree import (
 )
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skprune.neural_network import MLPPruner
 from skprune.tree import TreePruner
 
 PRUNERS = [
@@ -26,6 +28,30 @@ PRUNERS = [
         backfit=True,
         random_state=0,
     ),
+    MLPPruner(
+        MLPClassifier((16,), max_iter=100, random_state=0),
+        prune_rate=0.5,
+        random_state=0,
+    ),
+    MLPPruner(
+        MLPRegressor(
+            hidden_layer_sizes=(16, 8), solver="lbfgs", max_iter=100, random_state=0
+        ),
+        method="weight",
+        prune_rate=0.7,
+        n_iterations=2,
+        random_state=0,
+    ),
+    MLPPruner(
+        MLPClassifier(
+            (16, 8), solver="sgd", learning_rate_init=0.01, max_iter=100, random_state=0
+        ),
+        prune_rate="auto",
+        scope="global",
+        criterion="l2",
+        distillation=0.5,
+        random_state=0,
+    ),
 ]
 
 
@@ -34,6 +60,15 @@ def _expected_failed_checks(pruner):
         reason = (
             "the pruning set is a random share of the rows: repeating a row is "
             "not the same as doubling its weight"
+        )
+        return {
+            "check_sample_weight_equivalence_on_dense_data": reason,
+            "check_sample_weight_equivalence_on_sparse_data": reason,
+        }
+    if isinstance(pruner, MLPPruner) and pruner.prune_rate == "auto":
+        reason = (
+            "the held-out set of prune_rate='auto' is a random share of the rows: "
+            "repeating a row is not the same as doubling its weight"
         )
         return {
             "check_sample_weight_equivalence_on_dense_data": reason,

@@ -1,6 +1,7 @@
 """The common contract of every skprune pruner."""
 
 import copy
+import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Real
 
@@ -174,8 +175,19 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         """
         if self._is_frozen():
             return self.estimator.estimator
-        fit = check_memory(self.memory).cache(_fit_estimator)
-        return fit(clone(self.estimator), X, y, sample_weight)
+        try:
+            fit = check_memory(self.memory).cache(_fit_estimator)
+            return fit(clone(self.estimator), X, y, sample_weight)
+        except OSError as error:
+            # A cache that cannot be written must not stop the fit. joblib
+            # itself recomputes (and says so) when a cached result is corrupt.
+            warnings.warn(
+                f"The memory cache {self.memory!r} could not be used ({error}); "
+                "fitting without it.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return _fit_estimator(clone(self.estimator), X, y, sample_weight)
 
     @abstractmethod
     def _fit_prune(self, X, y, sample_weight):

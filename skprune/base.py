@@ -134,10 +134,16 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         self.n_units_after_ = self._count_units(pruned)
         self.n_params_before_ = self._count_params(unpruned)
         self.n_params_after_ = self._count_params(pruned)
-        self.prune_rate_ = 1.0 - self.n_units_after_ / self.n_units_before_
-        self.n_features_in_ = pruned.n_features_in_
-        if hasattr(pruned, "feature_names_in_"):
-            self.feature_names_in_ = pruned.feature_names_in_
+        # A model can have no unit at all (an SVR without support vectors).
+        self.prune_rate_ = (
+            1.0 - self.n_units_after_ / self.n_units_before_
+            if self.n_units_before_
+            else 0.0
+        )
+        # An SVM with a callable kernel, for one, records no n_features_in_.
+        for name in ("n_features_in_", "feature_names_in_"):
+            if hasattr(pruned, name):
+                setattr(self, name, getattr(pruned, name))
 
     def _is_frozen(self):
         return isinstance(self.estimator, FrozenEstimator)
@@ -273,6 +279,31 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         """
         check_is_fitted(self)
         return self.estimator_.decision_function(X)
+
+    @available_if(_estimator_has("score_samples"))
+    def score_samples(self, X):
+        """Score of the samples under the pruned model (outlier detectors).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Output of ``estimator_.score_samples``.
+        """
+        check_is_fitted(self)
+        return self.estimator_.score_samples(X)
+
+    @property
+    def offset_(self):
+        """Offset of a pruned outlier detector.
+
+        ``decision_function(X) == score_samples(X) - offset_``.
+        """
+        return self.estimator_.offset_
 
     @available_if(_estimator_has("score"))
     def score(self, X, y, sample_weight=None):

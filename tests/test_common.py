@@ -1,6 +1,7 @@
 """scikit-learn's estimator checks on every pruner configuration."""
 
 from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.svm import SVC, SVR, OneClassSVM
 from sklearn.tree import (
     DecisionTreeClassifier,
     DecisionTreeRegressor,
@@ -9,6 +10,7 @@ from sklearn.tree import (
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skprune.neural_network import MLPPruner
+from skprune.svm import SVMPruner
 from skprune.tree import TreePruner
 
 PRUNERS = [
@@ -52,6 +54,12 @@ PRUNERS = [
         distillation=0.5,
         random_state=0,
     ),
+    SVMPruner(SVC(), prune_rate=0.5, random_state=0),
+    SVMPruner(SVC(kernel="poly"), prune_rate="auto", random_state=0),
+    SVMPruner(
+        SVR(), refit="svm", criterion="contribution", prune_rate=0.3, random_state=0
+    ),
+    SVMPruner(OneClassSVM(), prune_rate=0.5, random_state=0),
 ]
 
 
@@ -69,6 +77,19 @@ def _expected_failed_checks(pruner):
         reason = (
             "the held-out set of prune_rate='auto' is a random share of the rows: "
             "repeating a row is not the same as doubling its weight"
+        )
+        return {
+            "check_sample_weight_equivalence_on_dense_data": reason,
+            "check_sample_weight_equivalence_on_sparse_data": reason,
+        }
+    if isinstance(pruner, SVMPruner):
+        # scikit-learn's own SVC and SVR pass this check: their decision
+        # functions agree. Their support vectors do not.
+        reason = (
+            "repeating a sample can make each copy a support vector (its dual "
+            "coefficient split between them), so the weighted and the repeated "
+            "fits have different support vectors and the same prune_rate keeps "
+            "different ones"
         )
         return {
             "check_sample_weight_equivalence_on_dense_data": reason,

@@ -1,0 +1,5 @@
+"""Pruning of kernel support vector machines: support-vector reduction."""
+
+from ._pruner import SVMPruner
+
+__all__ = ["SVMPruner"]

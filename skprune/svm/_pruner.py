@@ -1,0 +1,675 @@
+"""SVMPruner: support-vector reduction of fitted libsvm models."""
+
+import copy
+import math
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import clone, is_classifier
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR, NuSVC, NuSVR, OneClassSVM
+from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _num_samples, validate_data
+
+from ..base import BasePruner
+from ._kernels import SVKernel
+from ._libsvm_model import (
+    SVLayout,
+    callable_training_data,
+    dense_dual_coef,
+    write_reduced_model,
+)
+from ._reduce import (
+    CRITERIA,
+    EliminationPath,
+    blas_threads_for,
+    decision_stats,
+    drop_lowest,
+    pair_values,
+    refit_on_data,
+    score_vectors,
+    target_counts,
+    vote,
+)
+
+
+class SVMPruner(BasePruner):
+    """Prune a kernel SVM by removing support vectors.
+
+    The wrapped SVM is fitted (or taken as it is from a
+    :class:`~sklearn.frozen.FrozenEstimator`), its support vectors are
+    reduced, and the result is exposed as ``estimator_``: a plain
+    scikit-learn SVM of the same class whose ``support_``,
+    ``support_vectors_``, ``n_support_``, ``dual_coef_`` and ``intercept_``
+    hold only the kept vectors. It predicts through libsvm, faster in
+    proportion to the vectors removed, and pickles with no skprune code.
+
+    ``prune_rate`` is the fraction of support vectors removed, per class for
+    classifiers: class ``c`` keeps ``ceil((1 - prune_rate) * n_support_[c])``
+    vectors, never fewer than one, so the rate achieved (``prune_rate_``) can
+    be a little lower than asked for.
+
+    Parameters
+    ----------
+    estimator : SVC, NuSVC, SVR, NuSVR or OneClassSVM
+        The SVM to prune, with any kernel; unfitted, or fitted and wrapped in
+        :class:`~sklearn.frozen.FrozenEstimator`. It is never modified.
+
+    prune_rate : float in [0, 1) or "auto", default=0.5
+        Fraction of the support vectors to remove. ``"auto"`` takes the
+        largest rate whose held-out score stays within ``tol`` of the unpruned
+        model's: ``validation_fraction`` of the samples is held out
+        (stratified for classifiers), the SVM is fitted on the rest, and the
+        candidate rates are the steps of the elimination path (refit
+        ``"coef"``) or the rates ``1 - (1 - step)**t`` (other refits), tried
+        from the highest down. The score is the accuracy (classifiers), the
+        R^2 (regressors) or, for OneClassSVM, the share of held-out samples
+        on which the pruned and unpruned models agree. With a
+        ``FrozenEstimator`` the split is made in the ``X`` passed to ``fit``.
+
+    criterion : {"dual_coef", "contribution"} or callable, default="dual_coef"
+        Which vectors go first (lowest score removed first):
+
+        - ``"dual_coef"``: the magnitude of the vector's dual coefficient
+          (summed over the one-vs-one functions it enters). With
+          ``refit="coef"`` the coefficients are re-solved after every
+          elimination step, so later steps rank by the re-solved values.
+        - ``"contribution"``: the same magnitude times the root mean square
+          of the vector's kernel values over the fitting samples, i.e. the
+          size of its term in the decision function where the data lie.
+          It removes isolated vectors (e.g. mislabelled samples at the bound)
+          first.
+        - a callable ``criterion(dual_coef, kernel_norms)`` returning one
+          score per vector: ``dual_coef`` has shape (n_rows, n_vectors), the
+          current coefficients of the kept vectors in the layout of
+          libsvm's one-vs-one ``dual_coef_``, and ``kernel_norms`` shape
+          (n_vectors,), the root mean square kernel values above.
+
+        Equal scores (e.g. the many coefficients at the bound ``|alpha| =
+        C``) are ordered at random with ``random_state``.
+
+        Which works best: with ``refit="coef"``, ``"dual_coef"`` was as good
+        or better at 80% and above on the three problems of
+        ``benchmarks/bench_svm.py`` (up to 0.9 points better on digits);
+        ``"contribution"`` was at most 0.6 points better at 50%, with a
+        narrow RBF kernel and noisy labels. With ``refit=None``,
+        ``"contribution"`` does less damage (27 instead of 37 points lost at
+        80% on a noisy binary problem), but dropping without a refit is poor
+        whatever the criterion.
+
+    refit : {"coef", "svm"} or None, default="coef"
+        What happens to the kept vectors:
+
+        - ``"coef"``: backward elimination with refitted coefficients.
+          Every round removes ``step`` of the current vectors of each class
+          and re-solves the kept coefficients so that the reduced function is
+          closest to the original in the kernel's norm; the final
+          coefficients and intercept(s) are then fitted by least squares so
+          that the reduced decision function matches the original one on the
+          fitting samples (per one-vs-one pair, on the samples of its two
+          classes), with a small ``ridge``.
+        - ``"svm"``: the SVM is retrained (same hyper-parameters, the fitted
+          ``gamma`` and class weights) on the kept vectors alone; it may keep
+          fewer. For regressors this needs the training targets, so it is
+          not available with a ``FrozenEstimator`` regressor.
+        - ``None``: the vectors are dropped, the rest is left unchanged. Much
+          less accurate; for comparison.
+
+    step : float in (0, 1], default=0.25
+        With ``refit="coef"``: the largest fraction of a class's current
+        vectors removed per elimination round (1 removes all at once).
+        Smaller steps cost more rounds and help little below 0.25 in our
+        measurements. Also spaces the candidate rates of ``"auto"``.
+
+    ridge : float >= 0, default=1e-6
+        Ridge term of the least-squares solves, relative to the mean diagonal
+        of their Gram matrix.
+
+    max_fit_samples : int or None, default=10_000
+        With ``refit="coef"`` (and the ``"contribution"`` criterion), the
+        decision function is matched on at most this many samples drawn at
+        random from ``X`` (weighted by ``sample_weight``). ``None`` uses all.
+        The cost of the refit grows linearly with it.
+
+    tol : float >= 0, default=0.01
+        Largest drop of the held-out score allowed by ``prune_rate="auto"``
+        (0.01 = one accuracy point). With accuracy, one held-out error weighs
+        ``1 / n_held_out``: below that, ``tol`` allows no extra error at all.
+
+    validation_fraction : float in (0, 1), default=0.2
+        Share of the samples held out by ``prune_rate="auto"``.
+
+    random_state : int, RandomState instance or None, default=None
+        Tie breaking between equal scores, the fitting subsample and the
+        hold-out split of ``"auto"``. The SVM's own randomness is its
+        ``random_state``.
+
+    memory : str, object with the joblib.Memory interface or None, default=None
+        Cache of the fitted unpruned SVM, keyed on its parameters and its
+        training data: a search over ``prune_rate`` then fits the SVM once per
+        fold and only prunes it for every rate.
+
+    Attributes
+    ----------
+    estimator_ : SVC, NuSVC, SVR, NuSVR or OneClassSVM
+        The pruned SVM, an instance of the wrapped estimator's class. With a
+        callable kernel it stores only the kept training rows, so its
+        ``support_`` indexes those rows and ``shape_fit_`` counts them.
+
+    n_units_before_, n_units_after_ : int
+        Number of support vectors before and after pruning.
+
+    n_params_before_, n_params_after_ : int
+        Stored numbers the SVM predicts from: the support vectors' values
+        (non-zeros if sparse; none for a precomputed kernel; the stored rows
+        for a callable one), the dual coefficients and the intercepts.
+
+    prune_rate_ : float
+        Fraction of support vectors actually removed.
+
+    n_features_in_ : int
+        Number of features seen during fit (not defined for a callable
+        kernel, like the SVM's own).
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (classifiers only).
+
+    See Also
+    --------
+    sklearn.kernel_approximation.Nystroem : Another way to a cheaper kernel
+        model, with a linear model on an approximate feature map.
+
+    Notes
+    -----
+    Probabilities: ``probability=True`` is deprecated in scikit-learn 1.9.
+    Calibrate the pruned model instead, e.g.
+    ``CalibratedClassifierCV(FrozenEstimator(pruner.estimator_))`` fitted on
+    held-out data. If the wrapped SVM was fitted with ``probability=True``,
+    ``predict_proba`` works as on the SVM itself, from its Platt parameters
+    (refitted by ``refit="svm"``; kept, and only approximately valid, with
+    ``"coef"``, which preserves the decision function; stale with ``None``).
+
+    Precomputed kernels: the kernel between support vectors is needed by
+    ``refit="coef"`` and ``"svm"``, so ``X`` must then be the training Gram
+    matrix (always true when the pruner fits the SVM itself). ``"auto"``
+    cannot split a precomputed kernel for a new fit: use a
+    ``FrozenEstimator``, or a numeric ``prune_rate``.
+
+    Cost: ``refit="coef"`` computes the kernel between support vectors
+    (n_SV^2 memory), a Cholesky factorisation of the kept vectors' kernel per
+    elimination round and one-vs-one pair, and one least-squares fit on
+    ``max_fit_samples`` samples. ``benchmarks/bench_svm.py`` compares this
+    with the SVM's own ``fit``: cheaper on a 20000-sample problem, dearer on
+    small or many-class ones, where libsvm is fast.
+
+    References
+    ----------
+    .. [1] C. J. C. Burges and B. Schoelkopf, "Improving the accuracy and speed
+       of support vector machines", NIPS 9, 1997.
+    .. [2] T. Downs, K. E. Gates and A. Masters, "Exact simplification of
+       support vector solutions", JMLR 2, 2001.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.svm import SVC
+    >>> from skprune.svm import SVMPruner
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    >>> SVC().fit(X_train, y_train).score(X_test, y_test)
+    0.965...
+    >>> pruner = SVMPruner(SVC(), prune_rate=0.6, random_state=0)
+    >>> pruner.fit(X_train, y_train)
+    SVMPruner(estimator=SVC(), prune_rate=0.6, random_state=0)
+    >>> pruner.n_units_before_, pruner.n_units_after_
+    (99, 40)
+    >>> pruner.estimator_.n_support_
+    array([20, 20], dtype=int32)
+    >>> pruner.score(X_test, y_test)
+    0.965...
+    """
+
+    _supported_estimators = (SVC, NuSVC, SVR, NuSVR, OneClassSVM)
+
+    _parameter_constraints: dict = {
+        **BasePruner._parameter_constraints,
+        "criterion": [StrOptions(set(CRITERIA)), callable],
+        "refit": [StrOptions({"coef", "svm"}), None],
+        "step": [Interval(Real, 0, 1, closed="right")],
+        "ridge": [Interval(Real, 0, None, closed="left")],
+        "max_fit_samples": [Interval(Integral, 1, None, closed="left"), None],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        prune_rate=0.5,
+        criterion="dual_coef",
+        refit="coef",
+        step=0.25,
+        ridge=1e-6,
+        max_fit_samples=10_000,
+        tol=0.01,
+        validation_fraction=0.2,
+        random_state=None,
+        memory=None,
+    ):
+        super().__init__(
+            estimator, prune_rate=prune_rate, random_state=random_state, memory=memory
+        )
+        self.criterion = criterion
+        self.refit = refit
+        self.step = step
+        self.ridge = ridge
+        self.max_fit_samples = max_fit_samples
+        self.tol = tol
+        self.validation_fraction = validation_fraction
+
+    # -- checks -----------------------------------------------------------------
+
+    def _check_estimator(self):
+        base = self._base_estimator()
+        if isinstance(base, (LinearSVC, LinearSVR)):
+            raise TypeError(
+                f"{type(self).__name__} removes support vectors, but "
+                f"{type(base).__name__} (liblinear) stores a weight vector and no "
+                "support vectors. Use SVC(kernel='linear') or "
+                "SVR(kernel='linear') to prune a linear SVM."
+            )
+        super()._check_estimator()
+
+    def _check_kernel_inputs(self, X):
+        """Errors about precomputed kernels that must come before any fit."""
+        base = self._base_estimator()
+        if callable(base.kernel) or base.kernel != "precomputed":
+            return
+        if self.prune_rate == "auto" and not self._is_frozen():
+            raise ValueError(
+                "prune_rate='auto' holds out part of the samples and fits the SVM "
+                "on the rest, which a precomputed kernel does not allow (the "
+                "pruned model must accept kernels against all training samples). "
+                "Use a numeric prune_rate, or wrap the fitted SVM in "
+                "FrozenEstimator."
+            )
+        if self._is_frozen() and self.refit is not None:
+            n_train = base.shape_fit_[0]
+            shape = getattr(X, "shape", None)
+            if shape is None or tuple(shape[:2]) != (n_train, n_train):
+                raise ValueError(
+                    f"refit={self.refit!r} with kernel='precomputed' needs the kernel "
+                    "between the support vectors: pass the training Gram matrix, "
+                    f"of shape ({n_train}, {n_train}), as X; got X of shape "
+                    f"{shape}. refit=None needs no Gram matrix."
+                )
+
+    # -- the template method ------------------------------------------------------
+
+    def _fit_prune(self, X, y, sample_weight):
+        self._check_kernel_inputs(X)
+        rng = check_random_state(self.random_state)
+        n_samples = _num_samples(X)
+        weight = (
+            np.ones(n_samples)
+            if sample_weight is None
+            else np.asarray(sample_weight, dtype=np.float64)
+        )
+        if self.prune_rate == "auto":
+            fit_idx, val_idx = self._holdout(y, n_samples, rng)
+        else:
+            fit_idx, val_idx = np.arange(n_samples), None
+        if self._is_frozen() or val_idx is None:
+            svm = self._fit_base(X, y, sample_weight)
+        else:
+            svm = self._fit_base(
+                _safe_indexing(X, fit_idx),
+                None if y is None else _safe_indexing(y, fit_idx),
+                None if sample_weight is None else weight[fit_idx],
+            )
+        with blas_threads_for(len(svm.support_)):
+            pruned = self._prune(svm, X, y, weight, fit_idx, val_idx, rng)
+        return svm, pruned
+
+    def _prune(self, svm, X, y, weight, fit_idx, val_idx, rng):
+        layout = SVLayout(svm)
+        if layout.n_sv == 0 or (self.prune_rate != "auto" and self.prune_rate == 0):
+            return copy.deepcopy(svm)
+        kernel = SVKernel(svm)
+        X = self._prepare_X(svm, kernel, X)
+        y_arr = None if y is None else np.asarray(y)
+        if kernel.is_precomputed and self.refit is not None:
+            kernel.gram = X
+        train = None
+        if not self._is_frozen():
+            # support_ indexes these samples, the ones the SVM was fitted on.
+            train = (None if y is None else y_arr[fit_idx], weight[fit_idx])
+        # Fitting samples: a random subsample of the fit part.
+        if self.max_fit_samples is not None and len(fit_idx) > self.max_fit_samples:
+            fit_idx = np.sort(rng.choice(fit_idx, self.max_fit_samples, replace=False))
+        tiebreak = rng.permutation(layout.n_sv).astype(np.float64)
+        ctx = _Context(
+            svm=svm,
+            layout=layout,
+            kernel=kernel,
+            X_fit=kernel.rows(X, fit_idx),
+            w_fit=weight[fit_idx],
+            group_fit=_class_index(svm, layout, y_arr, fit_idx),
+            dual_coef=dense_dual_coef(svm),
+            tiebreak=tiebreak,
+            train=train,
+        )
+        if self.prune_rate == "auto":
+            return self._prune_auto(ctx, X, y_arr, weight, val_idx)
+        targets = target_counts(layout.n_support, self.prune_rate)
+        if np.array_equal(targets, layout.n_support):
+            return copy.deepcopy(svm)
+        return self._candidates(ctx, [targets])[0]()[0]
+
+    def _prepare_X(self, svm, kernel, X):
+        if kernel.is_callable or kernel.is_precomputed:
+            return kernel.prepare(X)
+        # Feature count and names are checked against the fitted SVM (the
+        # frozen one may have been fitted on other data); reset=False leaves
+        # it untouched.
+        return validate_data(svm, X, reset=False, accept_sparse="csr", dtype=np.float64)
+
+    # -- candidates -----------------------------------------------------------------
+
+    def _candidates(self, ctx, target_list, record_path=False):
+        """Lazily built pruned models for each per-class target in order.
+
+        Returns a list of zero-argument callables (the costly refit of a
+        candidate only runs when "auto" evaluates it) that return the pruned
+        estimator and the positions of its vectors in the original list.
+        With ``record_path`` (refit="coef" and "auto") the targets are ignored
+        and the candidates are the steps of one elimination path.
+        """
+        if self.refit == "coef":
+            return self._coef_candidates(ctx, target_list, record_path)
+        scores = score_vectors(self.criterion, ctx.dual_coef, self._kernel_norms(ctx))
+        makers = []
+        for targets in target_list:
+            kept = drop_lowest(ctx.all_kept(), scores, targets, 1.0, ctx.tiebreak)
+            if self.refit is None:
+                makers.append(_bind(self._drop_only, ctx, kept))
+            else:
+                makers.append(_bind(self._retrain, ctx, kept))
+        return makers
+
+    def _coef_candidates(self, ctx, target_list, record_path):
+        path = EliminationPath(
+            ctx.layout,
+            ctx.kernel.among(np.arange(ctx.layout.n_sv)),
+            ctx.dual_coef,
+            self.criterion,
+            self._kernel_norms(ctx),
+            self.ridge,
+            ctx.tiebreak,
+        )
+        if record_path:
+            ones = np.ones(ctx.layout.n_groups, dtype=np.intp)
+            steps = path.run(ones, self.step, record=True)
+        else:
+            steps = [path.run(target_list[0], self.step)[-1]]
+        return [_bind(self._refit_coef, ctx, kept, coef) for kept, coef in steps]
+
+    def _kernel_norms(self, ctx):
+        # "dual_coef" ignores them: spare the pass over the fitting samples.
+        if self.criterion == "dual_coef":
+            return np.ones(ctx.layout.n_sv)
+        return ctx.kernel_norms()
+
+    def _drop_only(self, ctx, kept):
+        flat = np.concatenate(kept)
+        reduced = write_reduced_model(
+            ctx.svm, flat, ctx.dual_coef[:, flat], ctx.svm._intercept_
+        )
+        return reduced, flat
+
+    def _refit_coef(self, ctx, kept, coef):
+        flat = np.concatenate(kept)
+        if len(flat) == ctx.layout.n_sv:
+            return copy.deepcopy(ctx.svm), flat
+        dual_coef, intercept = refit_on_data(
+            ctx.kernel,
+            ctx.X_fit,
+            ctx.w_fit,
+            ctx.group_fit,
+            ctx.layout,
+            kept,
+            coef,
+            ctx.dual_coef,
+            ctx.svm._intercept_,
+            self.ridge,
+            values=ctx.cached_values(),
+        )
+        return write_reduced_model(ctx.svm, flat, dual_coef, intercept), flat
+
+    def _retrain(self, ctx, kept):
+        svm, layout = ctx.svm, ctx.layout
+        flat = np.concatenate(kept)
+        train_index = np.asarray(svm.support_)[flat]
+        if ctx.kernel.is_precomputed:
+            X_sub = ctx.kernel.gram[np.ix_(train_index, train_index)]
+        elif ctx.kernel.is_callable:
+            X_sub = _safe_indexing(callable_training_data(svm), train_index)
+        else:
+            X_sub = svm.support_vectors_[flat]
+        if layout.is_classifier:
+            y_sub = svm.classes_[layout.group_of()[flat]]
+        elif isinstance(svm, OneClassSVM):
+            y_sub = None
+        elif ctx.train is None:
+            raise ValueError(
+                "refit='svm' retrains the regressor on its kept support vectors "
+                "and needs their training targets, which a FrozenEstimator does "
+                "not record. Use refit='coef' (or None)."
+            )
+        else:
+            y_sub = ctx.train[0][train_index]
+        # The kept vectors' own sample weights (unknown for a frozen SVM).
+        sample_weight = None if ctx.train is None else ctx.train[1][train_index]
+        params = {}
+        if not (ctx.kernel.is_callable or ctx.kernel.is_precomputed):
+            # "scale"/"auto" would be recomputed on the subset.
+            params["gamma"] = svm._gamma
+        if layout.is_classifier and svm.class_weight is not None:
+            # "balanced" would be recomputed on the subset.
+            weights = zip(svm.classes_, svm.class_weight_, strict=True)
+            params["class_weight"] = dict(weights)
+        sub = clone(svm).set_params(**params)
+        try:
+            with warnings.catch_warnings():
+                # probability=True warns again on every fit; once is enough.
+                warnings.filterwarnings("ignore", category=FutureWarning)
+                sub.fit(X_sub, y_sub, sample_weight=sample_weight)
+        except ValueError as exc:
+            raise ValueError(
+                f"refit='svm' could not retrain {type(svm).__name__} on the "
+                f"{len(flat)} kept support vectors: {exc}"
+            ) from exc
+        # The retrained model's vectors are rows of X_sub, i.e. positions in
+        # `flat`; libsvm keeps them grouped by class in the same class order.
+        order = np.argsort(flat[sub.support_], kind="stable")
+        new_kept = flat[sub.support_][order]
+        dual_coef = dense_dual_coef(sub)[:, order]
+        if len(np.unique(layout.group_of()[new_kept])) < layout.n_groups:
+            # A class lost all its vectors in the retrain (possible when it
+            # kept a single one): keep every kept vector, zero where libsvm
+            # dropped it, rather than emptying the class.
+            padded = np.zeros((layout.n_rows, len(flat)))
+            padded[:, np.searchsorted(flat, new_kept)] = dual_coef
+            new_kept, dual_coef = flat, padded
+        reduced = write_reduced_model(
+            svm,
+            new_kept,
+            dual_coef,
+            sub._intercept_,
+            prob_a=sub._probA,
+            prob_b=sub._probB,
+            fit_status=sub.fit_status_,
+            n_iter=sub.n_iter_,
+        )
+        return reduced, new_kept
+
+    # -- "auto" -----------------------------------------------------------------
+
+    def _holdout(self, y, n_samples, rng):
+        n_val = math.ceil(self.validation_fraction * n_samples)
+        if n_samples - n_val < 1:
+            raise ValueError(
+                f"prune_rate='auto' holds out validation_fraction="
+                f"{self.validation_fraction} of the samples, which needs at least "
+                f"one sample on each side; got n_samples={n_samples}."
+            )
+        stratify = None
+        if is_classifier(self) and y is not None:
+            labels = np.asarray(y).ravel()
+            _, counts = np.unique(labels, return_counts=True)
+            if counts.min() >= 2 and n_val >= len(counts):
+                stratify = labels
+        fit_idx, val_idx = train_test_split(
+            np.arange(n_samples), test_size=n_val, random_state=rng, stratify=stratify
+        )
+        return np.sort(fit_idx), np.sort(val_idx)
+
+    def _prune_auto(self, ctx, X, y, weight, val_idx):
+        layout = ctx.layout
+        X_val = ctx.kernel.rows(X, val_idx)
+        K_val = _kernel_rows(ctx.kernel, X_val, layout.n_sv)
+        w_val = weight[val_idx]
+        y_val = None if y is None else _safe_indexing(y, val_idx)
+        reference = _predict(ctx.svm, layout, K_val)
+        reference_score = _score(ctx.svm, reference, y_val, w_val, reference)
+        if self.refit == "coef":
+            # Every candidate is refitted on the same targets: compute once.
+            ctx.values()
+            makers = self._candidates(ctx, None, record_path=True)[::-1]
+        else:
+            targets, keep_fraction = [], 1.0
+            while True:
+                keep_fraction *= 1 - self.step
+                t = target_counts(layout.n_support, 1 - keep_fraction)
+                targets.append(t)
+                if np.all(t == 1) or keep_fraction < 1e-9:
+                    break
+            makers = self._candidates(ctx, targets[::-1])
+        # From the smallest model up: the first within tol is the largest rate.
+        for make in makers:
+            candidate, kept = make()
+            prediction = _predict(candidate, SVLayout(candidate), K_val[:, kept])
+            score = _score(ctx.svm, prediction, y_val, w_val, reference)
+            if score >= reference_score - self.tol:
+                return candidate
+        return copy.deepcopy(ctx.svm)
+
+    # -- sizes ------------------------------------------------------------------
+
+    def _count_units(self, estimator):
+        return len(estimator.support_)
+
+    def _count_params(self, estimator):
+        n_sv = len(estimator.support_)
+        if callable(estimator.kernel):
+            n_features = estimator.shape_fit_[1] if len(estimator.shape_fit_) > 1 else 1
+            n_values = n_sv * n_features
+        else:
+            vectors = estimator.support_vectors_
+            n_values = vectors.nnz if hasattr(vectors, "nnz") else vectors.size
+        n_coef = SVLayout(estimator).n_rows * n_sv
+        return int(n_values + n_coef + len(estimator._intercept_))
+
+
+class _Context:
+    """What the pruning of one fitted SVM needs, computed once on demand."""
+
+    def __init__(
+        self, svm, layout, kernel, X_fit, w_fit, group_fit, dual_coef, tiebreak, train
+    ):
+        self.svm = svm
+        self.train = train
+        self.layout = layout
+        self.kernel = kernel
+        self.X_fit = X_fit
+        self.w_fit = w_fit
+        self.group_fit = group_fit
+        self.dual_coef = dual_coef
+        self.tiebreak = tiebreak
+        self._stats = None
+
+    def all_kept(self):
+        return [self.layout.block(c) for c in range(self.layout.n_groups)]
+
+    def _compute_stats(self):
+        if self._stats is None:
+            self._stats = decision_stats(
+                self.kernel,
+                self.X_fit,
+                self.layout,
+                self.dual_coef,
+                self.svm._intercept_,
+                self.w_fit,
+            )
+        return self._stats
+
+    def values(self):
+        """Original decision values of every pair on the fitting samples."""
+        return self._compute_stats()[0]
+
+    def cached_values(self):
+        """:meth:`values` if already computed, else None."""
+        return None if self._stats is None else self._stats[0]
+
+    def kernel_norms(self):
+        """RMS kernel value of every vector over the fitting samples."""
+        return self._compute_stats()[1]
+
+
+def _bind(func, *args):
+    return lambda: func(*args)
+
+
+def _class_index(svm, layout, y, index):
+    """Class index of the samples ``index`` (-1 for labels the SVM lacks)."""
+    if not layout.is_classifier or y is None:
+        return np.zeros(len(index), dtype=np.intp)
+    labels = np.asarray(_safe_indexing(y, index)).ravel()
+    classes = svm.classes_
+    position = np.clip(np.searchsorted(classes, labels), 0, len(classes) - 1)
+    return np.where(classes[position] == labels, position, -1)
+
+
+def _kernel_rows(kernel, X, n_sv):
+    return kernel.between(X, np.arange(n_sv))
+
+
+def _predict(svm, layout, K):
+    """Predictions of a libsvm model from kernel columns of its vectors."""
+    values = pair_values(layout, K, dense_dual_coef(svm), svm._intercept_)
+    if layout.is_classifier:
+        return vote(layout, values)
+    if isinstance(svm, OneClassSVM):
+        return np.where(values[:, 0] > 0, 1, -1)
+    return values[:, 0]
+
+
+def _score(svm, prediction, y, sample_weight, reference):
+    if is_classifier(svm):
+        return accuracy_score(
+            np.asarray(y).ravel(), svm.classes_[prediction], sample_weight=sample_weight
+        )
+    if isinstance(svm, OneClassSVM):
+        return accuracy_score(reference, prediction, sample_weight=sample_weight)
+    return r2_score(np.asarray(y).ravel(), prediction, sample_weight=sample_weight)

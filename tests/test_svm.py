@@ -1,0 +1,575 @@
+"""Tests of SVMPruner (support-vector reduction of libsvm models)."""
+
+import copy
+import math
+import pickle
+import re
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_iris,
+    make_classification,
+    make_friedman1,
+)
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics.pairwise import pairwise_kernels, rbf_kernel
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR, NuSVC, NuSVR, OneClassSVM
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skprune.svm import SVMPruner
+from skprune.svm._libsvm_model import check_libsvm_model, write_reduced_model
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    return train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    X, y = make_classification(
+        n_samples=1200, n_features=10, n_informative=5, random_state=0
+    )
+    return train_test_split(X, y, test_size=400, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def friedman():
+    X, y = make_friedman1(n_samples=400, noise=0.5, random_state=0)
+    return StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
+
+
+def _all_kinds(iris, friedman):
+    """(estimator, X, y) for every supported SVM class."""
+    X, y = iris
+    Xr, yr = friedman
+    return [
+        (SVC(), X, (y > 0).astype(int)),
+        (SVC(), X, y),
+        (NuSVC(nu=0.3), X, y),
+        (SVR(), Xr, yr),
+        (NuSVR(), Xr, yr),
+        (OneClassSVM(nu=0.3), X, None),
+    ]
+
+
+def _manual_decision(svm, X):
+    """Binary decision function from the public attributes, by hand."""
+    K = pairwise_kernels(
+        X,
+        svm.support_vectors_,
+        metric=svm.kernel,
+        filter_params=True,
+        gamma=svm._gamma,
+        degree=svm.degree,
+        coef0=svm.coef0,
+    )
+    dual_coef = svm.dual_coef_
+    dual_coef = dual_coef.toarray() if sp.issparse(dual_coef) else dual_coef
+    return K @ dual_coef[0] + svm.intercept_[0]
+
+
+# -- behaviour ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prune_rate", [0.3, 0.5, 0.8, 0.95])
+def test_size_follows_prune_rate_per_class(iris, prune_rate):
+    X, y = iris
+    pruner = SVMPruner(SVC(), prune_rate=prune_rate, random_state=0).fit(X, y)
+    unpruned = SVC().fit(X, y)
+    expected = [max(1, math.ceil((1 - prune_rate) * n)) for n in unpruned.n_support_]
+    assert list(pruner.estimator_.n_support_) == expected
+    assert pruner.n_units_before_ == len(unpruned.support_)
+    assert pruner.n_units_after_ == sum(expected) == len(pruner.estimator_.support_)
+    assert pruner.prune_rate_ == pytest.approx(
+        1 - sum(expected) / len(unpruned.support_)
+    )
+    assert pruner.n_params_after_ < pruner.n_params_before_
+    # support vectors x features + dual coefficients + intercepts
+    n_sv = pruner.n_units_after_
+    assert pruner.n_params_after_ == n_sv * X.shape[1] + 2 * n_sv + 3
+
+
+@pytest.mark.parametrize("kind", range(6))
+@pytest.mark.parametrize("sparse", [False, True])
+def test_prune_rate_zero_is_identical(iris, friedman, kind, sparse):
+    estimator, X, y = _all_kinds(iris, friedman)[kind]
+    if sparse:
+        X = sp.csr_matrix(X)
+    unpruned = clone(estimator).fit(X, y)
+    pruner = SVMPruner(estimator, prune_rate=0.0).fit(X, y)
+    np.testing.assert_array_equal(pruner.predict(X), unpruned.predict(X))
+    if hasattr(unpruned, "decision_function"):
+        np.testing.assert_array_equal(
+            pruner.decision_function(X), unpruned.decision_function(X)
+        )
+    assert pruner.n_units_after_ == pruner.n_units_before_
+    assert pruner.prune_rate_ == 0.0
+
+
+def test_refit_coef_keeps_accuracy_at_half(synthetic):
+    X_train, X_test, y_train, y_test = synthetic
+    unpruned = SVC().fit(X_train, y_train)
+    scores = {}
+    for refit in ["coef", None]:
+        pruner = SVMPruner(SVC(), prune_rate=0.5, refit=refit, random_state=0)
+        scores[refit] = pruner.fit(X_train, y_train).score(X_test, y_test)
+        if refit == "coef":
+            agree = np.mean(pruner.predict(X_test) == unpruned.predict(X_test))
+            assert agree >= 0.99
+            gap = pruner.decision_function(X_test) - unpruned.decision_function(X_test)
+            assert np.sqrt(np.mean(gap**2)) < 0.1
+    assert scores["coef"] >= unpruned.score(X_test, y_test) - 0.005
+    # Dropping without a refit is much worse: the refit is what matters.
+    assert scores[None] < scores["coef"] - 0.1
+
+
+@pytest.mark.parametrize("refit", ["coef", "svm", None])
+def test_estimator_is_a_native_smaller_svc_that_pickles(cancer, refit):
+    X_train, X_test, y_train, _ = cancer
+    pruner = SVMPruner(SVC(), prune_rate=0.6, refit=refit, random_state=0)
+    pruner.fit(X_train, y_train)
+    svm = pruner.estimator_
+    assert type(svm) is SVC
+    assert len(svm.support_) < pruner.n_units_before_
+    assert svm.support_vectors_.shape == (len(svm.support_), X_train.shape[1])
+    assert svm.dual_coef_.shape == (1, len(svm.support_))
+    # The public attributes follow scikit-learn's (negated, binary) convention.
+    np.testing.assert_allclose(
+        svm.decision_function(X_test), _manual_decision(svm, X_test), atol=1e-8
+    )
+    # support_ indexes the training samples that are support_vectors_.
+    np.testing.assert_array_equal(X_train[svm.support_], svm.support_vectors_)
+    np.testing.assert_array_equal(pruner.predict(X_test), svm.predict(X_test))
+    restored = pickle.loads(pickle.dumps(pruner))
+    np.testing.assert_array_equal(restored.predict(X_test), pruner.predict(X_test))
+    check_libsvm_model(restored.estimator_)
+
+
+def test_user_estimator_is_not_modified(cancer):
+    X_train, _, y_train, _ = cancer
+    estimator = SVC(C=2.0)
+    SVMPruner(estimator, prune_rate=0.5).fit(X_train, y_train)
+    assert not hasattr(estimator, "support_")
+    assert estimator.get_params() == SVC(C=2.0).get_params()
+
+    fitted = SVC().fit(X_train, y_train)
+    before = copy.deepcopy(fitted.__dict__)
+    for refit in ["coef", "svm", None]:
+        SVMPruner(FrozenEstimator(fitted), prune_rate=0.7, refit=refit).fit(
+            X_train, y_train
+        )
+    after = fitted.__dict__
+    assert set(before) == set(after)
+    for name, value in before.items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(after[name], value)
+            assert after[name].dtype == value.dtype
+
+
+def test_frozen_estimator_is_pruned_without_refit(cancer):
+    X_train, X_test, y_train, _ = cancer
+    X_fit, X_other, y_fit, y_other = train_test_split(
+        X_train, y_train, test_size=0.5, random_state=0
+    )
+    fitted = SVC().fit(X_fit, y_fit)
+    # The frozen model is pruned with other data as the fitting samples.
+    pruner = SVMPruner(FrozenEstimator(fitted), prune_rate=0.5, random_state=0)
+    pruner.fit(X_other, y_other)
+    assert pruner.n_units_before_ == len(fitted.support_)
+    assert set(pruner.estimator_.support_) <= set(fitted.support_)
+    agree = np.mean(pruner.predict(X_test) == fitted.predict(X_test))
+    assert agree > 0.95
+
+
+def test_calibration_of_a_pruned_model(cancer):
+    X_train, X_test, y_train, y_test = cancer
+    X_fit, X_cal, y_fit, y_cal = train_test_split(
+        X_train, y_train, test_size=0.3, random_state=0
+    )
+    pruner = SVMPruner(SVC(), prune_rate=0.7, random_state=0).fit(X_fit, y_fit)
+    calibrated = CalibratedClassifierCV(FrozenEstimator(pruner.estimator_))
+    calibrated.fit(X_cal, y_cal)
+    proba = calibrated.predict_proba(X_test)
+    assert proba.shape == (len(X_test), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert calibrated.score(X_test, y_test) > 0.9
+
+
+def test_predict_proba_behaves_as_on_the_wrapped_svm(iris):
+    X, y = iris
+    pruner = SVMPruner(SVC(), prune_rate=0.5, random_state=0)
+    assert not hasattr(SVC(), "predict_proba")
+    assert not hasattr(pruner, "predict_proba")
+    pruner.fit(X, y)
+    assert not hasattr(pruner, "predict_proba")
+
+    with warnings.catch_warnings():
+        # probability=True is deprecated in scikit-learn 1.9.
+        warnings.simplefilter("ignore", FutureWarning)
+        svm = SVC(probability=True, random_state=0).fit(X, y)
+        same = SVMPruner(FrozenEstimator(svm), prune_rate=0.0).fit(X, y)
+        pruned = SVMPruner(FrozenEstimator(svm), prune_rate=0.5, random_state=0)
+        pruned.fit(X, y)
+    np.testing.assert_array_equal(same.predict_proba(X), svm.predict_proba(X))
+    proba = pruned.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    # refit="coef" keeps the decision function, hence Platt's scaling.
+    assert np.abs(proba - svm.predict_proba(X)).max() < 0.2
+    np.testing.assert_allclose(pruned.predict_log_proba(X), np.log(proba))
+
+
+def test_grid_search_over_prune_rate_with_memory(cancer, tmp_path):
+    X_train, _, y_train, _ = cancer
+    search = GridSearchCV(
+        SVMPruner(SVC(), random_state=0, memory=str(tmp_path)),
+        {"prune_rate": [0.0, 0.5, 0.9]},
+        cv=3,
+    )
+    search.fit(X_train, y_train)
+    assert search.best_estimator_.estimator_.n_support_.sum() > 0
+
+
+# -- corner cases: layouts, sparse input, kernels ------------------------------
+
+
+@pytest.mark.parametrize("refit", ["coef", "svm", None])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("binary", [False, True])
+def test_one_vector_per_class(iris, refit, sparse, binary):
+    X, y = iris
+    if binary:
+        y = (y > 0).astype(int)
+    if sparse:
+        X = sp.csr_matrix(X)
+    pruner = SVMPruner(SVC(), prune_rate=0.99, refit=refit, random_state=0)
+    pruner.fit(X, y)
+    svm = pruner.estimator_
+    assert np.all(svm.n_support_ == 1)
+    check_libsvm_model(svm)
+    assert sp.issparse(svm.support_vectors_) == sparse
+    assert sp.issparse(svm.dual_coef_) == sparse
+    prediction = svm.predict(X)
+    assert set(prediction) <= set(np.unique(y))
+    if binary:
+        np.testing.assert_allclose(
+            svm.decision_function(X), _manual_decision(svm, X), atol=1e-8
+        )
+
+
+@pytest.mark.parametrize("refit", ["coef", "svm", None])
+def test_sparse_input_matches_dense(iris, refit):
+    X, y = iris
+    dense = SVMPruner(SVC(), prune_rate=0.6, refit=refit, random_state=0).fit(X, y)
+    sparse = SVMPruner(SVC(), prune_rate=0.6, refit=refit, random_state=0)
+    sparse.fit(sp.csr_matrix(X), y)
+    np.testing.assert_array_equal(sparse.estimator_.support_, dense.estimator_.support_)
+    np.testing.assert_allclose(
+        sparse.decision_function(sp.csr_matrix(X)),
+        dense.decision_function(X),
+        atol=1e-6,
+    )
+    # libsvm reads every coefficient from the sparse matrix's data: none dropped.
+    dual_coef = sparse.estimator_._dual_coef_
+    assert dual_coef.nnz == dual_coef.shape[0] * dual_coef.shape[1]
+
+
+@pytest.mark.parametrize("refit", ["coef", "svm", None])
+@pytest.mark.parametrize("kind", range(6))
+def test_every_svm_class_and_refit(iris, friedman, kind, refit):
+    estimator, X, y = _all_kinds(iris, friedman)[kind]
+    if refit == "svm" and isinstance(estimator, NuSVC):
+        estimator = NuSVC(nu=0.1)  # stays feasible on the kept vectors
+    pruner = SVMPruner(estimator, prune_rate=0.5, refit=refit, random_state=0)
+    pruner.fit(X, y)
+    svm = pruner.estimator_
+    assert type(svm) is type(estimator)
+    check_libsvm_model(svm)
+    assert 0 < len(svm.support_) < pruner.n_units_before_
+    assert svm.n_support_.sum() == len(svm.support_)
+    assert pruner.predict(X).shape == (X.shape[0],)
+    if isinstance(svm, OneClassSVM):
+        np.testing.assert_array_equal(svm.offset_, -svm._intercept_)
+        np.testing.assert_allclose(
+            pruner.score_samples(X) - pruner.offset_, pruner.decision_function(X)
+        )
+    if refit == "coef" and isinstance(svm, (SVR, NuSVR)):
+        unpruned = clone(estimator).fit(X, y)
+        assert pruner.score(X, y) > unpruned.score(X, y) - 0.05
+
+
+@pytest.mark.parametrize("kernel", ["linear", "poly", "sigmoid", rbf_kernel])
+def test_kernels(cancer, kernel):
+    X_train, X_test, y_train, y_test = cancer
+    estimator = SVC(kernel=kernel)
+    unpruned = clone(estimator).fit(X_train, y_train).score(X_test, y_test)
+    pruner = SVMPruner(estimator, prune_rate=0.5, random_state=0)
+    pruner.fit(X_train, y_train)
+    assert pruner.n_units_after_ < pruner.n_units_before_
+    assert pruner.score(X_test, y_test) > unpruned - 0.05
+    if callable(kernel):
+        # Only the kept rows are stored, so predict evaluates fewer kernels.
+        assert pruner.estimator_.shape_fit_[0] == pruner.n_units_after_
+
+
+def test_precomputed_kernel(cancer):
+    X_train, X_test, y_train, y_test = cancer
+    gram, gram_test = X_train @ X_train.T, X_test @ X_train.T
+    unpruned = SVC(kernel="precomputed").fit(gram, y_train)
+    pruner = SVMPruner(SVC(kernel="precomputed"), prune_rate=0.5, random_state=0)
+    pruner.fit(gram, y_train)
+    # The pruned model still takes kernels against all training samples.
+    assert pruner.estimator_.shape_fit_ == unpruned.shape_fit_
+    assert pruner.score(gram_test, y_test) > unpruned.score(gram_test, y_test) - 0.02
+    # A frozen model is pruned with its training Gram matrix as X.
+    frozen = SVMPruner(FrozenEstimator(unpruned), prune_rate=0.5, random_state=0)
+    frozen.fit(gram, y_train)
+    np.testing.assert_array_equal(frozen.predict(gram_test), pruner.predict(gram_test))
+
+
+def test_sample_weight_and_class_weight(cancer):
+    X_train, X_test, y_train, y_test = cancer
+    weight = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y_train))
+    for refit in ["coef", "svm"]:
+        pruner = SVMPruner(
+            SVC(class_weight="balanced"), prune_rate=0.5, refit=refit, random_state=0
+        )
+        pruner.fit(X_train, y_train, sample_weight=weight)
+        assert pruner.score(X_test, y_test) > 0.9
+
+
+def test_criteria(cancer):
+    X_train, X_test, y_train, y_test = cancer
+    calls = []
+
+    def smallest_index_first(dual_coef, kernel_norms):
+        calls.append((dual_coef.shape, kernel_norms.shape))
+        return -np.arange(dual_coef.shape[1], dtype=float)
+
+    for criterion in ["dual_coef", "contribution", smallest_index_first]:
+        pruner = SVMPruner(SVC(), prune_rate=0.5, criterion=criterion, random_state=0)
+        pruner.fit(X_train, y_train)
+        assert pruner.score(X_test, y_test) > 0.9
+    n_sv = pruner.n_units_before_
+    assert calls[0] == ((1, n_sv), (n_sv,))
+    # The callable's lowest scores (the last vectors) were removed first.
+    kept = np.flatnonzero(
+        np.isin(SVC().fit(X_train, y_train).support_, pruner.estimator_.support_)
+    )
+    assert kept.max() < n_sv - 1
+
+
+def test_auto_prune_rate(synthetic, iris):
+    X_train, X_test, y_train, y_test = synthetic
+    unpruned = SVC().fit(X_train, y_train).score(X_test, y_test)
+    pruner = SVMPruner(SVC(), prune_rate="auto", random_state=0).fit(X_train, y_train)
+    assert pruner.prune_rate_ > 0.3
+    # tol applies to the held-out fifth; the SVM is fitted on the rest.
+    assert pruner.score(X_test, y_test) > unpruned - 0.03
+    # Any score is within an infinite tolerance: the smallest model is taken.
+    X, y = iris
+    for refit in ["coef", "svm", None]:
+        pruner = SVMPruner(
+            SVC(), prune_rate="auto", tol=1.0, refit=refit, random_state=0
+        ).fit(X, y)
+        assert pruner.estimator_.n_support_.max() == 1
+    outliers = SVMPruner(OneClassSVM(), prune_rate="auto", random_state=0).fit(X)
+    assert outliers.n_units_after_ < outliers.n_units_before_
+
+
+def test_max_fit_samples_subsample(cancer):
+    X_train, X_test, y_train, y_test = cancer
+    pruner = SVMPruner(SVC(), prune_rate=0.5, max_fit_samples=100, random_state=0)
+    pruner.fit(X_train, y_train)
+    assert pruner.score(X_test, y_test) > 0.9
+
+
+def test_ties_are_broken_with_random_state():
+    # C small: most coefficients sit at the bound |alpha| = C and tie.
+    X, y = make_classification(n_samples=200, flip_y=0.2, random_state=0)
+    supports = set()
+    for seed in range(4):
+        pruner = SVMPruner(SVC(C=0.1), prune_rate=0.5, refit=None, random_state=seed)
+        supports.add(tuple(pruner.fit(X, y).estimator_.support_))
+    assert len(supports) > 1
+    again = SVMPruner(SVC(C=0.1), prune_rate=0.5, refit=None, random_state=3)
+    assert tuple(again.fit(X, y).estimator_.support_) in supports
+
+
+# -- bad input ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"prune_rate": 1.0}, "prune_rate"),
+        ({"prune_rate": -0.1}, "prune_rate"),
+        ({"prune_rate": "all"}, "prune_rate"),
+        ({"refit": "retrain"}, "refit"),
+        ({"criterion": "l1"}, "criterion"),
+        ({"step": 0.0}, "step"),
+        ({"ridge": -1.0}, "ridge"),
+        ({"max_fit_samples": 0}, "max_fit_samples"),
+        ({"tol": -0.1}, "tol"),
+        ({"validation_fraction": 1.0}, "validation_fraction"),
+    ],
+)
+def test_invalid_parameters(iris, params, name):
+    X, y = iris
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
+        SVMPruner(SVC(), **params).fit(X, y)
+
+
+@pytest.mark.parametrize("estimator", [LinearSVC(), LinearSVR()])
+def test_liblinear_models_have_no_support_vectors(iris, estimator):
+    X, y = iris
+    with pytest.raises(TypeError, match="no support vectors"):
+        SVMPruner(estimator).fit(X, y)
+
+
+def test_other_estimators_are_rejected(iris):
+    X, y = iris
+    with pytest.raises(TypeError, match="SVMPruner prunes SVC, NuSVC"):
+        SVMPruner(LogisticRegression()).fit(X, y)
+
+
+def test_not_fitted(iris):
+    X, y = iris
+    with pytest.raises(NotFittedError):
+        SVMPruner(SVC()).predict(X)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        SVMPruner(FrozenEstimator(SVC())).fit(X, y)
+
+
+def test_bad_criterion_output(iris):
+    X, y = iris
+    pruner = SVMPruner(SVC(), criterion=lambda coef, norms: np.ones(3))
+    with pytest.raises(ValueError, match="criterion must return one score"):
+        pruner.fit(X, y)
+
+
+def test_precomputed_kernel_needs_the_gram_matrix(cancer):
+    X_train, X_test, y_train, _ = cancer
+    gram, gram_test = X_train @ X_train.T, X_test @ X_train.T
+    fitted = SVC(kernel="precomputed").fit(gram, y_train)
+    frozen = SVMPruner(FrozenEstimator(fitted), prune_rate=0.5)
+    with pytest.raises(ValueError, match="training Gram matrix"):
+        frozen.fit(gram_test, np.zeros(len(gram_test)))
+    # Dropping alone needs no Gram matrix.
+    frozen.set_params(refit=None).fit(gram_test, np.zeros(len(gram_test)))
+    with pytest.raises(ValueError, match="prune_rate='auto'"):
+        SVMPruner(SVC(kernel="precomputed"), prune_rate="auto").fit(gram, y_train)
+
+
+def test_retrain_of_a_frozen_regressor_needs_targets(friedman):
+    X, y = friedman
+    fitted = SVR().fit(X, y)
+    with pytest.raises(ValueError, match="refit='svm'"):
+        SVMPruner(FrozenEstimator(fitted), refit="svm").fit(X, y)
+
+
+def test_frozen_model_with_wrong_features(cancer):
+    X_train, _, y_train, _ = cancer
+    fitted = SVC().fit(X_train, y_train)
+    with pytest.raises(ValueError, match="features"):
+        SVMPruner(FrozenEstimator(fitted)).fit(X_train[:, :5], y_train)
+
+
+def test_writer_refuses_inconsistent_models(cancer):
+    X_train, _, y_train, _ = cancer
+    svm = SVC().fit(X_train, y_train)
+    n = len(svm.support_)
+    kept = np.arange(0, n, 2)
+    good = write_reduced_model(svm, kept, np.ones((1, len(kept))), [0.0])
+    check_libsvm_model(good)
+    with pytest.raises(RuntimeError, match="increasing"):
+        write_reduced_model(svm, kept[::-1], np.ones((1, len(kept))), [0.0])
+    with pytest.raises(RuntimeError, match="every class"):
+        only_first = np.arange(svm.n_support_[0])
+        write_reduced_model(svm, only_first, np.ones((1, len(only_first))), [0.0])
+    with pytest.raises(RuntimeError, match="shape"):
+        write_reduced_model(svm, kept, np.ones((1, len(kept) + 1)), [0.0])
+    with pytest.raises(ValueError, match="not finite"):
+        write_reduced_model(svm, kept, np.full((1, len(kept)), np.nan), [0.0])
+    broken = copy.deepcopy(good)
+    broken.support_ = broken.support_.astype(np.int64)
+    with pytest.raises(RuntimeError, match=re.escape("support_ must be")):
+        check_libsvm_model(broken)
+    broken = copy.deepcopy(good)
+    broken._dual_coef_ = np.asfortranarray(np.ones((2, len(kept)))[:1])
+    broken._n_support = np.array([1, 1], dtype=np.int32)
+    with pytest.raises(RuntimeError, match="_n_support"):
+        check_libsvm_model(broken)
+
+
+def test_failure_leaves_no_fitted_model(iris):
+    X, y = iris
+    pruner = SVMPruner(
+        SVC(), criterion=lambda coef, norms: np.full(coef.shape[1], np.nan)
+    )
+    with pytest.raises(ValueError, match="non-finite"):
+        pruner.fit(X, y)
+    assert not hasattr(pruner, "estimator_")
+
+
+def test_regressor_without_support_vectors(friedman):
+    X, y = friedman
+    pruner = SVMPruner(SVR(epsilon=100.0), prune_rate=0.5).fit(X, y)
+    assert pruner.n_units_before_ == pruner.n_units_after_ == 0
+    assert pruner.prune_rate_ == 0.0
+    np.testing.assert_allclose(
+        pruner.predict(X), SVR(epsilon=100.0).fit(X, y).predict(X)
+    )
+
+
+def test_callable_kernel_has_no_n_features_in(iris):
+    X, y = iris
+    pruner = SVMPruner(SVC(kernel=rbf_kernel), prune_rate=0.5, random_state=0)
+    pruner.fit(X, y)
+    assert not hasattr(pruner, "n_features_in_")
+    assert not hasattr(pruner.estimator_, "n_features_in_")
+    assert pruner.score(X, y) > 0.9
+
+
+def test_feature_names_are_kept(iris):
+    pd = pytest.importorskip("pandas")
+    X, y = iris
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    pruner = SVMPruner(SVC(), prune_rate=0.5, random_state=0).fit(frame, y)
+    np.testing.assert_array_equal(pruner.feature_names_in_, ["a", "b", "c", "d"])
+    assert pruner.n_features_in_ == 4
+    np.testing.assert_array_equal(
+        pruner.predict(frame), pruner.estimator_.predict(frame)
+    )
+
+
+def test_auto_with_a_frozen_estimator(synthetic):
+    X_train, X_test, y_train, y_test = synthetic
+    fitted = SVC().fit(X_train[400:], y_train[400:])
+    # X holds samples the model has not seen: 80% fitting, 20% validation
+    # (80 samples: one error is 1.25 points, so tol must exceed 0.0125).
+    pruner = SVMPruner(
+        FrozenEstimator(fitted), prune_rate="auto", tol=0.02, random_state=0
+    )
+    pruner.fit(X_train[:400], y_train[:400])
+    assert 0 < pruner.prune_rate_ < 1
+    assert pruner.n_units_before_ == len(fitted.support_)
+    assert pruner.score(X_test, y_test) > fitted.score(X_test, y_test) - 0.03

@@ -174,7 +174,7 @@ class SVMPruner(BasePruner):
         Number of features seen during fit (not defined for a callable
         kernel, like the SVM's own).
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     classes_ : ndarray of shape (n_classes,)
@@ -219,7 +219,6 @@ class SVMPruner(BasePruner):
     --------
     >>> from sklearn.datasets import load_breast_cancer
     >>> from sklearn.model_selection import train_test_split
-    >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
     >>> from sklearn.svm import SVC
     >>> from skprune.svm import SVMPruner

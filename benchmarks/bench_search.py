@@ -1,6 +1,8 @@
 """What tuning ``prune_rate`` costs: cached search vs. base fits vs. naive search.
 
-For every pruner family available, on one data set per family, the script
+For every pruner family, on one data set per family (trees: a noisy
+100k-sample problem; SVMs: an RBF SVC on 8k samples; MLPs: a (64,) network
+on digits, neuron pruning with its default fine-tuning), the script
 measures side by side in one run (``n_jobs=1``, ``time.perf_counter``):
 
 - ``base_fit_5``: five fits of the unpruned model on 4/5 of the data (what a
@@ -38,11 +40,16 @@ import numpy as np
 import sklearn
 from joblib import Memory
 from sklearn.base import clone
-from sklearn.datasets import make_classification
+from sklearn.datasets import load_digits, make_classification
 from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
 from skprune.model_selection import pruning_curve
+from skprune.neural_network import MLPPruner
+from skprune.svm import SVMPruner
 from skprune.tree import TreePruner
 
 RATES = [0.0, 0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.85, 0.9, 0.95]
@@ -62,7 +69,27 @@ def tree_family(quick):
     return TreePruner(DecisionTreeClassifier(random_state=0), random_state=0), X, y
 
 
-FAMILIES = {"tree": tree_family}
+def svm_family(quick):
+    """A noisy classification problem and an RBF SVC pruner."""
+    n_samples = 2_000 if quick else 8_000
+    X, y = make_classification(
+        n_samples=n_samples,
+        n_features=20,
+        n_informative=10,
+        flip_y=0.05,
+        random_state=0,
+    )
+    return SVMPruner(SVC(), random_state=0), StandardScaler().fit_transform(X), y
+
+
+def mlp_family(quick):
+    """Digits and a neuron pruner of a one-hidden-layer MLP."""
+    X, y = load_digits(return_X_y=True)
+    mlp = MLPClassifier((64,), max_iter=100 if quick else 300, random_state=0)
+    return MLPPruner(mlp, random_state=0), X / 16.0, y
+
+
+FAMILIES = {"tree": tree_family, "svm": svm_family, "mlp": mlp_family}
 
 
 def timed(func):

@@ -1,17 +1,28 @@
 """The common contract of every skprune pruner."""
 
 import copy
+import math
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Real
 
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+    is_classifier,
+)
 from sklearn.frozen import FrozenEstimator
-from sklearn.utils import get_tags
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_array,
     check_is_fitted,
     check_memory,
     has_fit_parameter,
@@ -144,6 +155,46 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         for name in ("n_features_in_", "feature_names_in_"):
             if hasattr(pruned, name):
                 setattr(self, name, getattr(pruned, name))
+
+    def _holdout_indices(
+        self, y, n_samples, *, purpose, candidates=None, min_train=1, rng=None
+    ):
+        """Row indices (train, held_out) of a ``validation_fraction`` hold-out.
+
+        ``validation_fraction`` of the ``candidates`` rows (all rows by
+        default) is held out, stratified by class for classifiers when every
+        class has two samples; ``rng`` (default: from ``random_state``) draws
+        it. ``purpose`` names
+        what the hold-out is for in the error raised when the data is too
+        small. The training indices come in the order the split draws them.
+        """
+        if candidates is None:
+            candidates = np.arange(n_samples)
+        n_held_out = math.ceil(self.validation_fraction * len(candidates))
+        if n_held_out < 1 or n_samples - n_held_out < min_train:
+            raise ValueError(
+                f"{purpose} holds out validation_fraction={self.validation_fraction}"
+                f" of the samples, which needs at least one held-out and "
+                f"{min_train} training sample(s); got n_samples={n_samples}."
+            )
+        stratify = None
+        if y is not None and is_classifier(self):
+            # Rejects NaN / inf targets before type_of_target casts them.
+            check_array(y, ensure_2d=False, dtype=None, input_name="y")
+            if type_of_target(y) in ("binary", "multiclass"):
+                labels = np.ravel(y)[candidates]
+                _, counts = np.unique(labels, return_counts=True)
+                if counts.min() >= 2 and n_held_out >= len(counts):
+                    stratify = labels
+        train, held_out = train_test_split(
+            candidates,
+            test_size=n_held_out,
+            random_state=check_random_state(self.random_state) if rng is None else rng,
+            stratify=stratify,
+        )
+        if len(candidates) < n_samples:
+            train = np.setdiff1d(np.arange(n_samples), held_out)
+        return train, held_out
 
     def _is_frozen(self):
         return isinstance(self.estimator, FrozenEstimator)

@@ -5,12 +5,9 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import is_classifier
-from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _num_samples, check_array
 
 from ..base import BasePruner
@@ -396,28 +393,18 @@ class MLPPruner(BasePruner):
         tells the held-out score nothing.
         """
         n_samples = _num_samples(X)
-        candidates = np.arange(n_samples)
+        candidates = None
         if sample_weight is not None:
             candidates = np.flatnonzero(np.asarray(sample_weight) > 0)
-        n_val = math.ceil(self.validation_fraction * len(candidates))
-        if n_val < 1 or n_samples - n_val < 2:
-            raise ValueError(
-                "prune_rate='auto' holds out validation_fraction="
-                f"{self.validation_fraction} of the samples, which needs at least "
-                f"one held-out and two training samples; got n_samples={n_samples}."
-            )
-        stratify = None
-        # Rejects NaN / inf targets before type_of_target casts them.
-        check_array(y, ensure_2d=False, dtype=None, input_name="y")
-        if is_classifier(self) and type_of_target(y) in ("binary", "multiclass"):
-            labels = np.ravel(y)[candidates]
-            _, counts = np.unique(labels, return_counts=True)
-            if counts.min() >= 2 and n_val >= len(counts):
-                stratify = labels
-        _, held_out = train_test_split(
-            candidates, test_size=n_val, random_state=rng, stratify=stratify
+        train, held_out = self._holdout_indices(
+            y,
+            n_samples,
+            purpose="prune_rate='auto'",
+            candidates=candidates,
+            min_train=2,
+            rng=rng,
         )
-        train = np.setdiff1d(np.arange(n_samples), held_out)
+        train = np.sort(train)
         parts = []
         for array in (X, y, sample_weight):
             for rows in (train, held_out):

@@ -1,14 +1,12 @@
 """SVMPruner: support-vector reduction of fitted libsvm models."""
 
 import copy
-import math
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.model_selection import train_test_split
 from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR, NuSVC, NuSVR, OneClassSVM
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -526,21 +524,8 @@ class SVMPruner(BasePruner):
     # -- "auto" -----------------------------------------------------------------
 
     def _holdout(self, y, n_samples, rng):
-        n_val = math.ceil(self.validation_fraction * n_samples)
-        if n_samples - n_val < 1:
-            raise ValueError(
-                f"prune_rate='auto' holds out validation_fraction="
-                f"{self.validation_fraction} of the samples, which needs at least "
-                f"one sample on each side; got n_samples={n_samples}."
-            )
-        stratify = None
-        if is_classifier(self) and y is not None:
-            labels = np.asarray(y).ravel()
-            _, counts = np.unique(labels, return_counts=True)
-            if counts.min() >= 2 and n_val >= len(counts):
-                stratify = labels
-        fit_idx, val_idx = train_test_split(
-            np.arange(n_samples), test_size=n_val, random_state=rng, stratify=stratify
+        fit_idx, val_idx = self._holdout_indices(
+            y, n_samples, purpose="prune_rate='auto'", rng=rng
         )
         return np.sort(fit_idx), np.sort(val_idx)
 

@@ -7,12 +7,11 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import is_classifier
-from sklearn.model_selection import check_cv, train_test_split
+from sklearn.model_selection import check_cv
 from sklearn.tree import BaseDecisionTree
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import _num_samples, check_array
+from sklearn.utils.validation import _num_samples
 
 from ..base import BasePruner
 from ._node_stats import backfit_tree, check_backfit_supported, node_risk, path_losses
@@ -250,32 +249,15 @@ class TreePruner(BasePruner):
 
     def _holdout(self, X, y, sample_weight):
         """Split off the pruning set, stratified for classifiers when possible."""
-        n_samples = _num_samples(y)
-        n_prune = math.ceil(self.validation_fraction * n_samples)
-        if n_prune < 1 or n_samples - n_prune < 1:
-            raise ValueError(
-                "method='reduced_error' holds out validation_fraction="
-                f"{self.validation_fraction} of the samples as a pruning set, "
-                f"which needs at least one sample on each side; got "
-                f"n_samples={n_samples}."
-            )
-        stratify = None
-        # Rejects NaN / inf targets before type_of_target casts them.
-        check_array(y, ensure_2d=False, dtype=None, input_name="y")
-        if is_classifier(self) and type_of_target(y) in ("binary", "multiclass"):
-            y_labels = np.ravel(y)
-            _, class_counts = np.unique(y_labels, return_counts=True)
-            if class_counts.min() >= 2 and n_prune >= len(class_counts):
-                stratify = y_labels
-        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
-        parts = train_test_split(
-            *arrays,
-            test_size=n_prune,
-            random_state=check_random_state(self.random_state),
-            stratify=stratify,
+        train, prune = self._holdout_indices(
+            y,
+            _num_samples(y),
+            purpose="method='reduced_error' (as a pruning set)",
         )
-        if sample_weight is None:
-            parts += [None, None]
+        parts = []
+        for array in (X, y, sample_weight):
+            for rows in (train, prune):
+                parts.append(None if array is None else _safe_indexing(array, rows))
         return parts
 
     def _cross_validated_step(self, path, X, y, sample_weight):

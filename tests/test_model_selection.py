@@ -213,3 +213,22 @@ def test_pruning_curve_without_train_scores(data):
     )
     assert np.isnan(curve.train_scores).all()
     assert np.isfinite(curve.test_scores).all()
+
+
+def test_search_over_base_parameters_fits_each_configuration_once_per_fold(
+    data, tmp_path
+):
+    from sklearn.model_selection import RandomizedSearchCV
+
+    X, y = data
+    pruner = TreePruner(CountingTree(random_state=0), memory=str(tmp_path))
+    grid = {"estimator__max_depth": [3, 6], "prune_rate": [0.0, 0.5, 0.9]}
+    CountingTree.n_fits = 0
+    GridSearchCV(pruner, grid, cv=3, refit=False).fit(X, y)
+    assert CountingTree.n_fits == 2 * 3  # two base configurations, three folds
+
+    CountingTree.n_fits = 0
+    RandomizedSearchCV(pruner, grid, n_iter=6, cv=3, refit=False, random_state=0).fit(
+        X, y
+    )
+    assert CountingTree.n_fits == 0  # every configuration is in the cache now

@@ -161,12 +161,12 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
     ):
         """Row indices (train, held_out) of a ``validation_fraction`` hold-out.
 
-        ``validation_fraction`` of the ``candidates`` rows (all rows by
-        default) is held out, stratified by class for classifiers when every
-        class has two samples; ``rng`` (default: from ``random_state``) draws
-        it. ``purpose`` names
-        what the hold-out is for in the error raised when the data is too
-        small. The training indices come in the order the split draws them.
+        For families with a ``validation_fraction`` parameter. That share of
+        the ``candidates`` rows (all rows by default) is held out, stratified
+        by class for classifiers when every class has two samples; ``rng``
+        (default: from ``random_state``) draws it. ``purpose`` names what the
+        hold-out is for in the error raised when the data is too small. The
+        training indices come in the order the split draws them.
         """
         if candidates is None:
             candidates = np.arange(n_samples)

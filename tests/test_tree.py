@@ -560,3 +560,11 @@ def test_reduced_error_warns_when_memory_cannot_work(tmp_path):
     )
     with pytest.warns(UserWarning, match="Set random_state"):
         pruner.fit(X, y)
+
+
+def test_refit_with_reduced_error_drops_ccp_alpha():
+    X, y = load_iris(return_X_y=True)
+    pruner = TreePruner(DecisionTreeClassifier(random_state=0), prune_rate=0.5)
+    assert hasattr(pruner.fit(X, y), "ccp_alpha_")
+    pruner.set_params(method="reduced_error", random_state=0)
+    assert not hasattr(pruner.fit(X, y), "ccp_alpha_")

@@ -197,6 +197,8 @@ class TreePruner(BasePruner):
             unpruned, pruned = self._cost_complexity_prune(X, y, sample_weight)
         else:
             unpruned, pruned = self._reduced_error_prune(X, y, sample_weight)
+            # A refit with the other method must not leave its alpha behind.
+            self.__dict__.pop("ccp_alpha_", None)
         if self.backfit:
             backfit_tree(pruned.tree_, pruned, X, y, sample_weight)
         return unpruned, pruned

@@ -232,3 +232,19 @@ def test_search_over_base_parameters_fits_each_configuration_once_per_fold(
         X, y
     )
     assert CountingTree.n_fits == 0  # every configuration is in the cache now
+
+
+def test_halving_search_over_prune_rate(data, tmp_path):
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingGridSearchCV
+
+    X, y = data
+    pruner = TreePruner(CountingTree(random_state=0), memory=str(tmp_path))
+    CountingTree.n_fits = 0
+    search = HalvingGridSearchCV(
+        pruner, {"prune_rate": RATES}, cv=3, factor=2, random_state=0, refit=False
+    ).fit(X, y)
+    # Each iteration trains on a new number of samples: one base fit per
+    # iteration and fold, however many candidates the iteration keeps.
+    assert CountingTree.n_fits == search.n_iterations_ * 3
+    assert search.best_params_["prune_rate"] in RATES

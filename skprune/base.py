@@ -16,7 +16,7 @@ from sklearn.base import (
 )
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, get_tags
+from sklearn.utils import _safe_indexing, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
@@ -35,6 +35,18 @@ def _fit_estimator(estimator, X, y, sample_weight):
     if sample_weight is None:
         return estimator.fit(X, y)
     return estimator.fit(X, y, sample_weight=sample_weight)
+
+
+def _take_rows(arrays, *row_sets):
+    """Every array of ``arrays`` at every set of rows, in that order.
+
+    ``None`` (e.g. absent sample weights) stays ``None``.
+    """
+    return [
+        None if array is None else _safe_indexing(array, rows)
+        for array in arrays
+        for rows in row_sets
+    ]
 
 
 def _estimator_has(attr):

@@ -10,7 +10,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_array
 
-from ..base import BasePruner
+from ..base import BasePruner, _take_rows
 from ._criteria import CRITERIA
 from ._fine_tune import fine_tune
 from ._network import (
@@ -404,12 +404,7 @@ class MLPPruner(BasePruner):
             min_train=2,
             rng=rng,
         )
-        train = np.sort(train)
-        parts = []
-        for array in (X, y, sample_weight):
-            for rows in (train, held_out):
-                parts.append(None if array is None else _safe_indexing(array, rows))
-        return parts
+        return _take_rows((X, y, sample_weight), np.sort(train), held_out)
 
     def _count_units(self, estimator):
         if self.method == "weight":

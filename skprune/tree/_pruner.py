@@ -13,7 +13,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples
 
-from ..base import BasePruner
+from ..base import BasePruner, _take_rows
 from ._node_stats import backfit_tree, check_backfit_supported, node_risk, path_losses
 from ._rebuild import build_pruned_tree, with_tree
 from ._weakest_link import (
@@ -256,11 +256,7 @@ class TreePruner(BasePruner):
             _num_samples(y),
             purpose="method='reduced_error' (as a pruning set)",
         )
-        parts = []
-        for array in (X, y, sample_weight):
-            for rows in (train, prune):
-                parts.append(None if array is None else _safe_indexing(array, rows))
-        return parts
+        return _take_rows((X, y, sample_weight), train, prune)
 
     def _cross_validated_step(self, path, X, y, sample_weight):
         """Path step chosen by cross-validation and the one-standard-error rule.

@@ -112,6 +112,11 @@ def prune_thresholds(children_left, children_right, collapse_alpha):
     return threshold
 
 
+def _last_of_groups(ordered, tol):
+    """Index of the last value of each run of sorted values closer than ``tol``."""
+    return np.flatnonzero(np.append(np.diff(ordered) > tol, True))
+
+
 def group_within_tol(values, tol):
     """Map each value to the largest of its group of values closer than ``tol``.
 
@@ -120,8 +125,7 @@ def group_within_tol(values, tol):
     """
     order = np.argsort(values, kind="stable")
     ordered = values[order]
-    new_group = np.append(np.diff(ordered) > tol, True)
-    last_of_group = np.flatnonzero(new_group)
+    last_of_group = _last_of_groups(ordered, tol)
     group_of = np.searchsorted(last_of_group, np.arange(len(values)))
     grouped = np.empty_like(ordered)
     grouped[order] = ordered[last_of_group[group_of]]
@@ -185,8 +189,7 @@ class PruningPath:
         # Steps: group sorted thresholds whose gaps are within ``tol``; each
         # group collapses together, and its alpha is the group's largest value.
         if n_internal:
-            new_group = np.diff(internal) > tol
-            last_of_group = np.append(np.flatnonzero(new_group), n_internal - 1)
+            last_of_group = _last_of_groups(internal, tol)
             self.alphas = internal[last_of_group]
             self.n_leaves = n_internal - last_of_group
         else:

@@ -7,6 +7,7 @@ from abc import ABCMeta, abstractmethod
 from numbers import Real
 
 import numpy as np
+from joblib import Memory
 from sklearn.base import (
     BaseEstimator,
     MetaEstimatorMixin,
@@ -244,19 +245,35 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         """
         if self._is_frozen():
             return self.estimator.estimator
+        return self._call_cached(
+            _fit_estimator, clone(self.estimator), X, y, sample_weight
+        )
+
+    def _call_cached(self, func, *args, mmap_mode=None):
+        """``func(*args)`` through the ``memory`` cache, if there is one.
+
+        ``func`` must be a module-level function (joblib keys the cache on its
+        name and on a hash of ``args``). ``mmap_mode`` opens the numpy arrays
+        of a result cached on disk memory-mapped instead of reading them:
+        large, read-only results (e.g. factorisations) cost nothing to load.
+        """
+        if self.memory is None:
+            return func(*args)
         try:
-            fit = check_memory(self.memory).cache(_fit_estimator)
-            return fit(clone(self.estimator), X, y, sample_weight)
+            memory = check_memory(self.memory)
+            if mmap_mode is not None and isinstance(memory, Memory):
+                memory = Memory(memory.location, mmap_mode=mmap_mode, verbose=0)
+            return memory.cache(func)(*args)
         except OSError as error:
             # A cache that cannot be written must not stop the fit. joblib
             # itself recomputes (and says so) when a cached result is corrupt.
             warnings.warn(
                 f"The memory cache {self.memory!r} could not be used ({error}); "
-                "fitting without it.",
+                "computing without it.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-            return _fit_estimator(clone(self.estimator), X, y, sample_weight)
+            return func(*args)
 
     @abstractmethod
     def _fit_prune(self, X, y, sample_weight):

@@ -23,11 +23,11 @@ from ._libsvm_model import (
 from ._reduce import (
     CRITERIA,
     EliminationPath,
+    NestedRefit,
     blas_threads_for,
     decision_stats,
     drop_lowest,
     pair_values,
-    refit_on_data,
     score_vectors,
     target_counts,
     vote,
@@ -384,17 +384,16 @@ class SVMPruner(BasePruner):
 
     # -- candidates -----------------------------------------------------------------
 
-    def _candidates(self, ctx, target_list, record_path=False):
+    def _candidates(self, ctx, target_list):
         """Lazily built pruned models for each per-class target in order.
 
         Returns a list of zero-argument callables (the costly refit of a
         candidate only runs when "auto" evaluates it) that return the pruned
         estimator and the positions of its vectors in the original list.
-        With ``record_path`` (refit="coef" and "auto") the targets are ignored
-        and the candidates are the steps of one elimination path.
         """
         if self.refit == "coef":
-            return self._coef_candidates(ctx, target_list, record_path)
+            nested = self._nested_refit(ctx, target_list)
+            return [_bind(self._refit_coef, ctx, nested, t) for t in target_list]
         scores = score_vectors(self.criterion, ctx.dual_coef, self._kernel_norms(ctx))
         makers = []
         for targets in target_list:
@@ -405,22 +404,34 @@ class SVMPruner(BasePruner):
                 makers.append(_bind(self._retrain, ctx, kept))
         return makers
 
-    def _coef_candidates(self, ctx, target_list, record_path):
-        path = EliminationPath(
-            ctx.layout,
-            ctx.kernel.among(np.arange(ctx.layout.n_sv)),
-            ctx.dual_coef,
-            self.criterion,
-            self._kernel_norms(ctx),
-            self.ridge,
+    def _nested_refit(self, ctx, target_list):
+        """The elimination orders and the refit of every reduced model.
+
+        A single rate without ``memory`` factorises only the systems of its
+        own kept vectors. Otherwise the systems of all the vectors are
+        factorised, and cached in ``memory`` (with the numpy arrays
+        memory-mapped on disk): every other rate then costs two triangular
+        solves per one-vs-one pair. Both give the same model, up to rounding.
+        """
+        n_leading = None
+        if len(target_list) == 1 and self.memory is None:
+            n_leading = target_list[0]
+        args = (
+            ctx.svm,
+            ctx.kernel.gram,
+            ctx.X_fit,
+            ctx.w_fit,
+            ctx.group_fit,
             ctx.tiebreak,
+            self.criterion,
+            self.step,
+            self.ridge,
+            n_leading,
         )
-        if record_path:
-            ones = np.ones(ctx.layout.n_groups, dtype=np.intp)
-            steps = path.run(ones, self.step, record=True)
-        else:
-            steps = [path.run(target_list[0], self.step)[-1]]
-        return [_bind(self._refit_coef, ctx, kept, coef) for kept, coef in steps]
+        if not isinstance(self.criterion, str):
+            # A callable's hash need not follow its behaviour: never cache.
+            return _fit_nested_refit(*args)
+        return self._call_cached(_fit_nested_refit, *args, mmap_mode="r")
 
     def _kernel_norms(self, ctx):
         # "dual_coef" ignores them: spare the pass over the fitting samples.
@@ -435,23 +446,11 @@ class SVMPruner(BasePruner):
         )
         return reduced, flat
 
-    def _refit_coef(self, ctx, kept, coef):
+    def _refit_coef(self, ctx, nested, targets):
+        kept, dual_coef, intercept = nested.at(targets)
         flat = np.concatenate(kept)
         if len(flat) == ctx.layout.n_sv:
             return copy.deepcopy(ctx.svm), flat
-        dual_coef, intercept = refit_on_data(
-            ctx.kernel,
-            ctx.X_fit,
-            ctx.w_fit,
-            ctx.group_fit,
-            ctx.layout,
-            kept,
-            coef,
-            ctx.dual_coef,
-            ctx.svm._intercept_,
-            self.ridge,
-            values=ctx.cached_values(),
-        )
         return write_reduced_model(ctx.svm, flat, dual_coef, intercept), flat
 
     def _retrain(self, ctx, kept):
@@ -537,19 +536,14 @@ class SVMPruner(BasePruner):
         y_val = None if y is None else _safe_indexing(y, val_idx)
         reference = _predict(ctx.svm, layout, K_val)
         reference_score = _score(ctx.svm, reference, y_val, w_val, reference)
-        if self.refit == "coef":
-            # Every candidate is refitted on the same targets: compute once.
-            ctx.values()
-            makers = self._candidates(ctx, None, record_path=True)[::-1]
-        else:
-            targets, keep_fraction = [], 1.0
-            while True:
-                keep_fraction *= 1 - self.step
-                t = target_counts(layout.n_support, 1 - keep_fraction)
-                targets.append(t)
-                if np.all(t == 1) or keep_fraction < 1e-9:
-                    break
-            makers = self._candidates(ctx, targets[::-1])
+        targets, keep_fraction = [], 1.0
+        while True:
+            keep_fraction *= 1 - self.step
+            t = target_counts(layout.n_support, 1 - keep_fraction)
+            targets.append(t)
+            if np.all(t == 1) or keep_fraction < 1e-9:
+                break
+        makers = self._candidates(ctx, targets[::-1])
         # From the smallest model up: the first within tol is the largest rate.
         for make in makers:
             candidate, kept = make()
@@ -591,14 +585,15 @@ class _Context:
         self.group_fit = group_fit
         self.dual_coef = dual_coef
         self.tiebreak = tiebreak
-        self._stats = None
+        self._norms = None
 
     def all_kept(self):
         return [self.layout.block(c) for c in range(self.layout.n_groups)]
 
-    def _compute_stats(self):
-        if self._stats is None:
-            self._stats = decision_stats(
+    def kernel_norms(self):
+        """RMS kernel value of every vector over the fitting samples."""
+        if self._norms is None:
+            self._norms = _rms_kernel_norms(
                 self.kernel,
                 self.X_fit,
                 self.layout,
@@ -606,19 +601,49 @@ class _Context:
                 self.svm._intercept_,
                 self.w_fit,
             )
-        return self._stats
+        return self._norms
 
-    def values(self):
-        """Original decision values of every pair on the fitting samples."""
-        return self._compute_stats()[0]
 
-    def cached_values(self):
-        """:meth:`values` if already computed, else None."""
-        return None if self._stats is None else self._stats[0]
+def _rms_kernel_norms(kernel, X_fit, layout, dual_coef, intercept, w_fit):
+    return decision_stats(kernel, X_fit, layout, dual_coef, intercept, w_fit)[1]
 
-    def kernel_norms(self):
-        """RMS kernel value of every vector over the fitting samples."""
-        return self._compute_stats()[1]
+
+def _fit_nested_refit(
+    svm, gram, X_fit, w_fit, group_fit, tiebreak, criterion, step, ridge, n_leading
+):
+    """Eliminate ``svm``'s vectors and factorise the refits of the reduced models.
+
+    Module-level, on plain arguments, so that ``joblib.Memory`` can cache it.
+    ``n_leading`` (vectors per class, or None for all) bounds the reduced
+    models the result can produce.
+    """
+    layout = SVLayout(svm)
+    kernel = SVKernel(svm, gram=gram)
+    dual_coef = dense_dual_coef(svm)
+    if criterion == "dual_coef":
+        # It ignores the norms: spare the pass over the fitting samples.
+        norms = np.ones(layout.n_sv)
+    else:
+        norms = _rms_kernel_norms(
+            kernel, X_fit, layout, dual_coef, svm._intercept_, w_fit
+        )
+    all_sv = np.arange(layout.n_sv)
+    path = EliminationPath(
+        layout, kernel.among(all_sv), dual_coef, criterion, norms, ridge, tiebreak
+    )
+    ones = np.ones(layout.n_groups, dtype=np.intp)
+    orders = path.orders(ones if n_leading is None else n_leading, step)
+    return NestedRefit(
+        path,
+        orders,
+        kernel,
+        X_fit,
+        w_fit,
+        group_fit,
+        svm._intercept_,
+        ridge,
+        n_leading=n_leading,
+    )
 
 
 def _bind(func, *args):

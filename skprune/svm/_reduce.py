@@ -124,43 +124,52 @@ def drop_lowest(kept, scores, targets, step, tiebreak):
 # -- linear algebra -------------------------------------------------------------
 
 
-def ridge_solve(gram, rhs, ridge, *, prior=None, n_free=0):
-    """Solve ``(gram + lam D) w = rhs + lam D prior`` for symmetric PSD ``gram``.
+def ridge_scale(diagonal):
+    """The scale the ridge is relative to: the mean of a Gram diagonal."""
+    scale = float(np.mean(diagonal)) if len(diagonal) else 1.0
+    return scale if np.isfinite(scale) and scale > 0 else 1.0
 
-    ``lam = ridge * mean(diag)`` over the penalised entries; ``D`` is the
-    identity except for the last ``n_free`` (unpenalised, e.g. intercept)
-    entries. Retries with a larger ridge when the Cholesky factorisation fails
-    (an indefinite or numerically singular kernel), then falls back on a
-    least-squares solve. ``gram`` must be C-contiguous; it is overwritten.
+
+def ridge_cholesky(gram, lam, n_free=0):
+    """Cholesky factor of ``gram + lam D``, and the ``lam`` used.
+
+    ``D`` is the identity except for the first ``n_free`` (unpenalised, e.g.
+    intercept) entries. ``lam`` grows (x100, from at least 1e-10 of the mean
+    diagonal) until the factorisation succeeds: a kernel can be numerically
+    singular or, for a callable or sigmoid kernel, indefinite. ``gram`` must
+    be C-contiguous and symmetric; it is overwritten, and the factor returned
+    shares its memory: only the factor's lower triangle is meaningful.
     """
     n = gram.shape[0]
-    n_pen = n - n_free
-    if n_pen == 0:
-        return sl.lstsq(gram, rhs, check_finite=False)[0]
-    diag = np.arange(n_pen)
+    diag = np.arange(n_free, n)
     original_diag = gram[diag, diag].copy()
-    scale = float(np.mean(original_diag))
-    if not np.isfinite(scale) or scale <= 0:
-        scale = 1.0
-    prior = np.zeros(n_pen) if prior is None else prior
-    lam = ridge * scale
-    for _ in range(4):
+    floor = 1e-10 * ridge_scale(original_diag)
+    for _ in range(20):
         gram[diag, diag] = original_diag + lam
-        b = np.array(rhs, dtype=np.float64)
-        b[:n_pen] += lam * prior
-        # LAPACK's dposv in place on the transposed (Fortran-ordered) view of
-        # the symmetric matrix: no copy of a matrix that can take gigabytes,
-        # and no scipy wrapper overhead on the many small per-pair solves.
-        _, w, info = sl.lapack.dposv(gram.T, b, lower=1, overwrite_a=1, overwrite_b=1)
-        if info == 0 and np.isfinite(w).all():
-            return w
-        # The factorisation overwrote one triangle; the other is intact.
+        # LAPACK's dpotrf in place on the transposed (Fortran-ordered) view
+        # of the symmetric matrix: no copy of a matrix that can take
+        # gigabytes.
+        factor, info = sl.lapack.dpotrf(gram.T, lower=1, overwrite_a=1, clean=0)
+        if info == 0 and np.isfinite(np.diag(factor)).all():
+            return factor, lam
+        # A failed factorisation overwrote one triangle; the other is intact.
         gram[...] = np.tril(gram) + np.tril(gram, -1).T
-        lam = max(lam * 100, 1e-10 * scale)
-    gram[diag, diag] = original_diag + lam
-    b = np.array(rhs, dtype=np.float64)
-    b[:n_pen] += lam * prior
-    return sl.lstsq(gram, b, check_finite=False)[0]
+        lam = max(lam * 100, floor)
+    raise np.linalg.LinAlgError(  # pragma: no cover - lam dominates by then
+        "The least-squares system of the support-vector refit could not be "
+        "factorised; its Gram matrix is not finite."
+    )
+
+
+def cholesky_solve(factor, rhs):
+    """Solve ``L L^T x = rhs`` for a lower Cholesky factor ``L``."""
+    return sl.cho_solve((factor, True), rhs, check_finite=False)
+
+
+def ridge_solve(gram, rhs, lam):
+    """Solve ``(gram + lam I) w = rhs`` (symmetric ``gram``, overwritten)."""
+    factor, _ = ridge_cholesky(gram, lam)
+    return cholesky_solve(factor, rhs)
 
 
 # -- kernel statistics over the fitting samples --------------------------------
@@ -230,7 +239,7 @@ def vote(layout, values):
     return np.argmax(votes, axis=1)
 
 
-# -- the elimination path -------------------------------------------------------
+# -- the elimination order ------------------------------------------------------
 
 
 class EliminationPath:
@@ -258,8 +267,16 @@ class EliminationPath:
         self.dual_coef = dual_coef
         self.criterion = criterion
         self.kernel_norms = kernel_norms
-        self.ridge = ridge
         self.tiebreak = tiebreak
+        all_kept = [layout.block(c) for c in range(layout.n_groups)]
+        # The ridge is relative to the mean kernel diagonal over *all* the
+        # vectors of a pair, not only the kept ones: then it is the same for
+        # every subset, which lets one factorisation serve nested subsets.
+        diagonal = np.diag(gram_sv)
+        self.lam = [
+            ridge * ridge_scale(diagonal[layout.pair_columns(all_kept, p)])
+            for p in range(len(layout.pairs))
+        ]
         # The right-hand side K_{k,s} alpha depends only on the kept vector k:
         # compute it once per pair for every vector of the pair.
         # Class blocks are contiguous: slices, not copies, of the Gram matrix.
@@ -267,7 +284,7 @@ class EliminationPath:
             slice(layout.starts[c], layout.starts[c + 1])
             for c in range(layout.n_groups)
         ]
-        self._rhs = []
+        self.rhs = []
         for i, j in layout.pairs:
             rhs = np.zeros(layout.n_sv)
             if i == j:
@@ -280,44 +297,50 @@ class EliminationPath:
                         gram_sv[blocks[c], blocks[i]] @ a_i
                         + gram_sv[blocks[c], blocks[j]] @ a_j
                     )
-            self._rhs.append(rhs)
+            self.rhs.append(rhs)
 
-    def run(self, targets, step, record=False):
-        """Eliminate down to ``targets`` vectors per class.
+    def orders(self, targets, step):
+        """Every class's vectors, in the order they survive the elimination.
+
+        Every round removes the lowest-scored ``step`` of each class's
+        current vectors (at least one, never the last one) and re-solves the
+        kept coefficients, until no class has more than ``targets[c]``
+        vectors left. A class's order lists its survivors, then the removed
+        vectors from the last removed to the first. Rounds treat all classes
+        alike whatever their target, so the orders of a run to smaller
+        targets extend those of a run to larger ones: the first ``t`` vectors
+        of class ``c`` are the ones kept with a target of ``t``, for any
+        ``t >= targets[c]``.
 
         Returns
         -------
-        steps : list of (kept, dual_coef)
-            ``kept`` is a list of per-class index arrays and ``dual_coef``
-            (n_rows, n_sv) the RKHS coefficients, zero for removed vectors.
-            Only the last step unless ``record``; the first recorded step is
-            the unpruned model.
+        orders : list of ndarray
+            Per class, its vector numbers in survival order.
         """
         layout = self.layout
         kept = [layout.block(c) for c in range(layout.n_groups)]
-        largest = max(
-            len(layout.pair_columns(kept, p)) for p in range(len(layout.pairs))
-        )
+        removed = [[] for _ in kept]
+        coef = self.dual_coef
+        largest = max(len(layout.pair_columns(kept, p)) for p in range(len(self.lam)))
         with blas_threads_for(largest):
-            return self._run(kept, targets, step, record)
-
-    def _run(self, kept, targets, step, record):
-        layout = self.layout
-        coef = self.dual_coef.copy()
-        steps = [(kept, coef)] if record else []
-        while any(len(kept[c]) > targets[c] for c in range(layout.n_groups)):
-            flat = np.concatenate(kept)
-            scores = np.zeros(layout.n_sv)
-            scores[flat] = score_vectors(
-                self.criterion, coef[:, flat], self.kernel_norms[flat]
-            )
-            kept = drop_lowest(kept, scores, targets, step, self.tiebreak)
-            coef = self.solve(kept)
-            if record:
-                steps.append((kept, coef))
-        if not record:
-            steps.append((kept, coef))
-        return steps
+            while True:
+                flat = np.concatenate(kept)
+                scores = np.zeros(layout.n_sv)
+                scores[flat] = score_vectors(
+                    self.criterion, coef[:, flat], self.kernel_norms[flat]
+                )
+                for c, index in enumerate(kept):
+                    n_drop = min(len(index) - 1, max(1, math.ceil(step * len(index))))
+                    order = np.lexsort((self.tiebreak[index], scores[index]))
+                    removed[c].append(index[order[:n_drop]])
+                    kept[c] = np.sort(index[order[n_drop:]])
+                if all(len(k) <= t for k, t in zip(kept, targets, strict=True)):
+                    break
+                coef = self.solve(kept)
+        return [
+            np.concatenate([k] + [r[::-1] for r in reversed(rem)])
+            for k, rem in zip(kept, removed, strict=True)
+        ]
 
     def solve(self, kept):
         """RKHS-optimal coefficients of the vectors ``kept``, per pair."""
@@ -326,105 +349,242 @@ class EliminationPath:
         for p in range(len(layout.pairs)):
             cols = layout.pair_columns(kept, p)
             gram = self.gram_sv[np.ix_(cols, cols)]
-            w = ridge_solve(gram, self._rhs[p][cols], self.ridge)
+            w = ridge_solve(gram, self.rhs[p][cols], self.lam[p])
             layout.set_pair_coef(coef, kept, p, w)
         return coef
+
+
+def pair_order(layout, orders, p):
+    """The vectors of pair ``p`` in one survival order.
+
+    A vector at position ``q`` of its class's order (of ``n_c`` vectors) is
+    kept at prune rate ``r`` if ``q < ceil((1 - r) n_c)``, i.e. if
+    ``q / n_c < 1 - r``: sorted by ``q / n_c``, the vectors kept at any rate
+    are a leading block of the pair's order.
+    """
+    i, j = layout.pairs[p]
+    if i == j:
+        return orders[i]
+    keys = np.concatenate([np.arange(len(orders[c])) / len(orders[c]) for c in (i, j)])
+    return np.concatenate([orders[i], orders[j]])[np.argsort(keys, kind="stable")]
 
 
 # -- the refit on data ------------------------------------------------------------
 
 
-def refit_on_data(
-    kernel,
-    X,
-    sample_weight,
-    group,
-    layout,
-    kept,
-    prior_coef,
-    dual_coef,
-    intercept,
-    ridge,
-    values=None,
-):
-    """Least-squares coefficients and intercepts matching the original on ``X``.
+class NestedRefit:
+    """Reduced models for every prefix of the survival orders, factorised once.
 
-    For a classifier, pair ``(i, j)`` is fitted on the samples of classes
-    ``i`` and ``j`` (``group`` holds each sample's class index, -1 for none),
-    as libsvm trained it; regressors and one-class models use every sample.
-    The ridge pulls the coefficients towards ``prior_coef``; a pair without
-    fitting samples keeps ``prior_coef`` and the original ``intercept``.
+    For every one-vs-one pair (all of it, or its first ``n_leading``
+    vectors), two factorisations are computed once:
 
-    The targets are the original decision values (``dual_coef``,
-    ``intercept``) on ``X``: given as ``values`` (n_samples, n_pairs), or
-    computed on the way from the same kernel blocks, which then span all
-    support vectors instead of the kept ones (one pass over ``X``, not two).
+    - the RKHS solve of :class:`EliminationPath`, whose solution is the prior
+      the refit is pulled towards;
+    - the weighted least-squares fit of the coefficients and the intercept
+      that makes the reduced decision function match the original on the
+      fitting samples (Burges & Schoelkopf's reduced-set idea): per pair, on
+      the samples of its two classes, as libsvm trained it; regressors and
+      one-class models use every sample.
 
-    Returns
-    -------
-    dual_coef : ndarray of shape (n_rows, n_kept)
+    Their variables are ordered as the pair's survival order (the intercept
+    first), and the ridge is the same for every subset. The system of the
+    vectors kept at a prune rate is then a leading block, and the Cholesky
+    factor of a leading block is the leading block of the Cholesky factor:
+    a model at any rate costs two triangular solves per pair. Fitted with
+    all the vectors, this is what a search over ``prune_rate`` caches.
+
+    Parameters
+    ----------
+    path : EliminationPath
+    orders : list of ndarray
+        Per class, its vectors in survival order (:meth:`EliminationPath.orders`).
+    kernel : SVKernel
+    X_fit : prepared fitting samples
+    w_fit : ndarray of shape (n_fit,)
+    group_fit : ndarray of shape (n_fit,)
+        Class index of every fitting sample (-1 for none).
     intercept : ndarray of shape (n_pairs,)
+        The original intercepts.
+    ridge : float
+    n_leading : ndarray of shape (n_groups,), default=None
+        Vectors per class the factorisations cover (all by default): a
+        single rate needs only its kept vectors.
     """
-    flat = np.concatenate(kept)
-    position = np.full(layout.n_sv, -1)
-    position[flat] = np.arange(len(flat))
-    local_kept = [position[index] for index in kept]
-    n_pairs = len(layout.pairs)
-    pair_cols = [layout.pair_columns(local_kept, p) for p in range(n_pairs)]
-    # Normal equations per pair; the last row/column is the intercept's.
-    lhs = [np.zeros((len(c) + 1, len(c) + 1)) for c in pair_cols]
-    rhs = [np.zeros(len(c) + 1) for c in pair_cols]
-    columns = flat if values is not None else np.arange(layout.n_sv)
-    batch = max(1, _CHUNK_ENTRIES // max(len(columns), 1))
-    new_coef = np.zeros((layout.n_rows, len(flat)))
-    new_intercept = np.array(intercept, dtype=np.float64)
-    with blas_threads_for(max(len(c) for c in pair_cols)):
-        for rows in gen_batches(kernel.n_samples(X), batch):
+
+    def __init__(
+        self,
+        path,
+        orders,
+        kernel,
+        X_fit,
+        w_fit,
+        group_fit,
+        intercept,
+        ridge,
+        n_leading=None,
+    ):
+        layout = path.layout
+        self.layout = layout
+        self.orders = orders
+        self.intercept = np.asarray(intercept, dtype=np.float64)
+        n_pairs = len(layout.pairs)
+        n_leading = layout.n_support if n_leading is None else n_leading
+        # Per pair, the vectors the factorisations cover, in survival order.
+        self.columns = [
+            pair_order(layout, orders, p)[: self._pair_size(n_leading, p)]
+            for p in range(n_pairs)
+        ]
+        with blas_threads_for(max(len(c) for c in self.columns)):
+            self._factor_priors(path)
+            self._factor_refits(path, kernel, X_fit, w_fit, group_fit, ridge)
+
+    def _pair_size(self, counts, p):
+        i, j = self.layout.pairs[p]
+        return int(counts[i] if i == j else counts[i] + counts[j])
+
+    def _factor_priors(self, path):
+        self.prior_factors, self.prior_rhs = [], []
+        for p, cols in enumerate(self.columns):
+            gram = path.gram_sv[np.ix_(cols, cols)]
+            self.prior_factors.append(ridge_cholesky(gram, path.lam[p])[0])
+            self.prior_rhs.append(path.rhs[p][cols])
+
+    def _factor_refits(self, path, kernel, X_fit, w_fit, group_fit, ridge):
+        layout = self.layout
+        n_pairs = len(layout.pairs)
+        # Normal equations per pair; the first row/column is the intercept's.
+        lhs = [np.zeros((len(c) + 1, len(c) + 1)) for c in self.columns]
+        rhs = [np.zeros(len(c) + 1) for c in self.columns]
+        # The ridge is relative to the diagonal of the *full* system (the sum
+        # over the pair's samples of w K(x, s)^2, for all its vectors s). The
+        # normal equations hold it for their own vectors; the sums of the
+        # pair's other vectors are accumulated on the side.
+        all_kept = [layout.block(c) for c in range(layout.n_groups)]
+        others = [
+            np.setdiff1d(layout.pair_columns(all_kept, p), self.columns[p])
+            for p in range(n_pairs)
+        ]
+        other_diagonal = [np.zeros(len(o)) for o in others]
+        batch = max(1, _CHUNK_ENTRIES // max(layout.n_sv, 1))
+        for rows in gen_batches(kernel.n_samples(X_fit), batch):
             K = kernel.between(
-                kernel.rows(X, np.arange(rows.start, rows.stop)), columns
+                kernel.rows(X_fit, np.arange(rows.start, rows.stop)),
+                np.arange(layout.n_sv),
             )
-            if values is None:
-                chunk_values = pair_values(layout, K, dual_coef, intercept)
-                K = K[:, flat]
-            else:
-                chunk_values = values[rows]
+            values = pair_values(layout, K, path.dual_coef, self.intercept)
+            weight = w_fit[rows]
             for p, (i, j) in enumerate(layout.pairs):
                 sel = slice(None)
                 if layout.is_classifier:
-                    in_pair = (group[rows] == i) | (group[rows] == j)
+                    in_pair = (group_fit[rows] == i) | (group_fit[rows] == j)
                     if not in_pair.all():
                         sel = np.flatnonzero(in_pair)
-                A = K[sel] if n_pairs == 1 else K[np.ix_(sel, pair_cols[p])]
-                if A.shape[0]:
-                    _add_rows(
-                        lhs[p],
-                        rhs[p],
-                        A,
-                        sample_weight[rows][sel],
-                        chunk_values[sel, p],
-                    )
+                if isinstance(sel, np.ndarray) and not len(sel):
+                    continue
+                K_pair = K[sel]
+                _add_rows(
+                    lhs[p],
+                    rhs[p],
+                    K_pair[:, self.columns[p]],
+                    weight[sel],
+                    values[sel, p],
+                )
+                if len(others[p]):
+                    other_diagonal[p] += weight[sel] @ np.square(K_pair[:, others[p]])
+        self.refit_factors, self.refit_rhs, self.refit_lam = [], [], []
         for p in range(n_pairs):
-            prior = layout.pair_coef(prior_coef, kept, p)
-            n = len(prior)
-            if lhs[p][n, n] <= 0:
-                layout.set_pair_coef(new_coef, local_kept, p, prior)
-                continue
-            solution = ridge_solve(lhs[p], rhs[p], ridge, prior=prior, n_free=1)
-            layout.set_pair_coef(new_coef, local_kept, p, solution[:n])
-            new_intercept[p] = solution[n]
-    return new_coef, new_intercept
+            if lhs[p][0, 0] <= 0:
+                # No fitting sample of the pair's classes: keep the prior.
+                self.refit_factors.append(None)
+                self.refit_lam.append(0.0)
+            else:
+                diagonal = np.concatenate([np.diag(lhs[p])[1:], other_diagonal[p]])
+                lam = ridge * ridge_scale(diagonal)
+                factor, lam = ridge_cholesky(lhs[p], lam, n_free=1)
+                self.refit_factors.append(factor)
+                self.refit_lam.append(lam)
+            self.refit_rhs.append(rhs[p])
+
+    def at(self, targets):
+        """The reduced model keeping ``targets[c]`` vectors of every class.
+
+        Returns
+        -------
+        kept : list of ndarray
+            Per class, the kept vector numbers (sorted).
+        dual_coef : ndarray of shape (n_rows, n_kept)
+            Coefficients of the kept vectors, in vector-number order.
+        intercept : ndarray of shape (n_pairs,)
+        """
+        layout = self.layout
+        pairs = zip(self.orders, targets, strict=True)
+        kept = [np.sort(order[:t]) for order, t in pairs]
+        coef = np.zeros((layout.n_rows, layout.n_sv))
+        intercept = self.intercept.copy()
+        for p in range(len(layout.pairs)):
+            positions = self._positions(kept, p)
+            vectors = self.columns[p][positions]
+            prior = _solve_at(self.prior_factors[p], self.prior_rhs[p], positions)
+            factor = self.refit_factors[p]
+            if factor is None:
+                solution = prior
+            else:
+                # The intercept is variable 0, the vectors follow.
+                positions = np.concatenate([[0], positions + 1])
+                b = self.refit_rhs[p].copy()
+                b[positions[1:]] += self.refit_lam[p] * prior
+                solution = _solve_at(factor, b, positions)
+                intercept[p] = solution[0]
+                solution = solution[1:]
+            _set_pair_coef_by_vector(layout, coef, p, vectors, solution)
+        flat = np.concatenate(kept)
+        return kept, coef[:, flat], intercept
+
+    def _positions(self, kept, p):
+        """Positions of pair ``p``'s kept vectors in its factorised order."""
+        position = np.full(self.layout.n_sv, -1)
+        position[self.columns[p]] = np.arange(len(self.columns[p]))
+        positions = np.sort(position[self.layout.pair_columns(kept, p)])
+        if positions[0] < 0:
+            raise ValueError("targets exceed the vectors this refit was built for.")
+        return positions
+
+
+def _solve_at(factor, rhs, positions):
+    """Solve the factorised system restricted to the variables ``positions``.
+
+    ``factor`` is the lower Cholesky factor ``L`` of a matrix ``M``. A leading
+    block of ``M`` is factorised by the leading block of ``L``; any other
+    principal sub-matrix is rebuilt as ``L[S] L[S]^T`` and factorised anew.
+    """
+    size = len(positions)
+    if positions[-1] == size - 1:
+        return cholesky_solve(factor[:size, :size], rhs[:size])
+    rows = np.tril(factor[: positions[-1] + 1, : positions[-1] + 1])[positions]
+    factor = ridge_cholesky(np.ascontiguousarray(rows @ rows.T), 0.0)[0]
+    return cholesky_solve(factor, rhs[positions])
+
+
+def _set_pair_coef_by_vector(layout, coef, p, vectors, values):
+    """Write pair ``p``'s coefficients of ``vectors`` into ``coef`` (n_rows, n_sv)."""
+    i, j = layout.pairs[p]
+    if i == j:
+        coef[0, vectors] = values
+        return
+    in_i = layout.group_of()[vectors] == i
+    coef[j - 1, vectors[in_i]] = values[in_i]
+    coef[i, vectors[~in_i]] = values[~in_i]
 
 
 def _add_rows(lhs, rhs, A, weight, target):
-    """Add weighted rows ``[A, 1] -> target`` to the normal equations."""
-    n = A.shape[1]
+    """Add weighted rows ``[1, A] -> target`` to the normal equations."""
     # B.T @ B with B = sqrt(w) A lets NumPy use a symmetric rank-k update
     # (half the flops of a general product).
     B = A * np.sqrt(weight)[:, None]
-    lhs[:n, :n] += B.T @ B
+    lhs[1:, 1:] += B.T @ B
     Aw = A.T @ weight
-    lhs[n, :n] += Aw
-    lhs[:n, n] += Aw
-    lhs[n, n] += weight.sum()
-    rhs[:n] += A.T @ (weight * target)
-    rhs[n] += weight @ target
+    lhs[0, 1:] += Aw
+    lhs[1:, 0] += Aw
+    lhs[0, 0] += weight.sum()
+    rhs[1:] += A.T @ (weight * target)
+    rhs[0] += weight @ target

@@ -26,6 +26,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR, NuSVC, NuSVR, OneClassSVM
 from sklearn.utils._param_validation import InvalidParameterError
 
+from skprune.model_selection._pruning_curve import InMemoryCache
 from skprune.svm import SVMPruner
 from skprune.svm._libsvm_model import check_libsvm_model, write_reduced_model
 
@@ -246,6 +247,61 @@ def test_grid_search_over_prune_rate_with_memory(cancer, tmp_path):
     )
     search.fit(X_train, y_train)
     assert search.best_estimator_.estimator_.n_support_.sum() > 0
+
+
+def _pruned_at_rates(pruner, X, y, rates):
+    return [clone(pruner).set_params(prune_rate=r).fit(X, y) for r in rates]
+
+
+@pytest.mark.parametrize("kind", range(6))
+def test_cached_refit_gives_the_models_of_a_single_rate(iris, friedman, kind):
+    # With memory, one factorisation over all the vectors serves every rate;
+    # without, each rate factorises only its own kept vectors.
+    estimator, X, y = _all_kinds(iris, friedman)[kind]
+    rates = [0.2, 0.5, 0.8, 0.95]
+    direct = _pruned_at_rates(SVMPruner(estimator, random_state=0), X, y, rates)
+    cache = InMemoryCache()
+    cached = _pruned_at_rates(
+        SVMPruner(estimator, random_state=0, memory=cache), X, y, rates
+    )
+    # One base fit and one factorisation for all the rates.
+    assert cache.n_calls_ == 2
+    for a, b in zip(direct, cached, strict=True):
+        np.testing.assert_array_equal(a.estimator_.support_, b.estimator_.support_)
+        np.testing.assert_allclose(
+            a.estimator_.dual_coef_, b.estimator_.dual_coef_, rtol=1e-6, atol=1e-8
+        )
+        np.testing.assert_allclose(
+            a.estimator_.intercept_, b.estimator_.intercept_, rtol=1e-6, atol=1e-8
+        )
+
+
+def test_kept_vectors_are_nested_across_rates(iris):
+    X, y = iris
+    pruners = _pruned_at_rates(
+        SVMPruner(SVC(), random_state=0), X, y, [0.0, 0.3, 0.6, 0.9]
+    )
+    supports = [set(p.estimator_.support_) for p in pruners]
+    for larger, smaller in zip(supports, supports[1:], strict=False):
+        assert smaller < larger
+
+
+def test_disk_cache_is_memory_mapped_and_matches(cancer, tmp_path):
+    X_train, X_test, y_train, _ = cancer
+    pruner = SVMPruner(SVC(), prune_rate=0.7, random_state=0, memory=str(tmp_path))
+    first = clone(pruner).fit(X_train, y_train)
+    again = clone(pruner).fit(X_train, y_train)
+    direct = clone(pruner).set_params(memory=None).fit(X_train, y_train)
+    np.testing.assert_array_equal(again.estimator_.support_, direct.estimator_.support_)
+    np.testing.assert_allclose(
+        first.decision_function(X_test), direct.decision_function(X_test), atol=1e-8
+    )
+    np.testing.assert_allclose(
+        again.decision_function(X_test), direct.decision_function(X_test), atol=1e-8
+    )
+    # The pruned model owns its arrays: nothing points into the cache files.
+    assert not isinstance(again.estimator_.dual_coef_, np.memmap)
+    assert not isinstance(again.estimator_._dual_coef_, np.memmap)
 
 
 # -- corner cases: layouts, sparse input, kernels ------------------------------

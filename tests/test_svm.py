@@ -276,6 +276,12 @@ def test_cached_refit_gives_the_models_of_a_single_rate(iris, friedman, kind):
         )
 
 
+def test_memory_without_random_state_warns(iris):
+    X, y = iris
+    with pytest.warns(UserWarning, match="random_state=None"):
+        SVMPruner(SVC(), memory=InMemoryCache()).fit(X, y)
+
+
 def test_kept_vectors_are_nested_across_rates(iris):
     X, y = iris
     pruners = _pruned_at_rates(

@@ -108,7 +108,9 @@ class SVMPruner(BasePruner):
           coefficients and intercept(s) are then fitted by least squares so
           that the reduced decision function matches the original one on the
           fitting samples (per one-vs-one pair, on the samples of its two
-          classes), with a small ``ridge``.
+          classes), with a small ``ridge``. The rounds shrink every class
+          alike whatever the rate, so the vectors kept at a higher rate are a
+          subset of those kept at a lower one.
         - ``"svm"``: the SVM is retrained (same hyper-parameters, the fitted
           ``gamma`` and class weights) on the kept vectors alone; it may keep
           fewer. For regressors this needs the training targets, so it is
@@ -124,7 +126,8 @@ class SVMPruner(BasePruner):
 
     ridge : float >= 0, default=1e-6
         Ridge term of the least-squares solves, relative to the mean diagonal
-        of their Gram matrix.
+        of their Gram matrix over all of a pair's vectors (so that it is the
+        same at every rate).
 
     max_fit_samples : int or None, default=10_000
         With ``refit="coef"`` (and the ``"contribution"`` criterion), the
@@ -147,8 +150,15 @@ class SVMPruner(BasePruner):
 
     memory : str, object with the joblib.Memory interface or None, default=None
         Cache of the fitted unpruned SVM, keyed on its parameters and its
-        training data: a search over ``prune_rate`` then fits the SVM once per
-        fold and only prunes it for every rate.
+        training data, and (``refit="coef"``, named criteria) of its
+        elimination order and of the factorised refit of all its vectors,
+        from which a model at any rate takes two triangular solves per
+        one-vs-one pair. A search over ``prune_rate`` then fits and
+        factorises once per fold. The factorisation takes about
+        ``2 * n_SV^2`` floats per pair (more than pruning at one rate
+        needs); it is memory-mapped from a disk cache. Set an integer
+        ``random_state`` with it: the fitting subsample and the tie breaking
+        are part of the key, so without one every fit misses the cache.
 
     Attributes
     ----------
@@ -204,7 +214,9 @@ class SVMPruner(BasePruner):
     elimination round and one-vs-one pair, and one least-squares fit on
     ``max_fit_samples`` samples. ``benchmarks/bench_svm.py`` compares this
     with the SVM's own ``fit``: cheaper on a 20000-sample problem, dearer on
-    small or many-class ones, where libsvm is fast.
+    small or many-class ones, where libsvm is fast. With ``memory``, the
+    first rate costs more (all the vectors are factorised), every further
+    rate almost nothing: ``benchmarks/bench_search.py`` measures a search.
 
     References
     ----------
@@ -431,6 +443,15 @@ class SVMPruner(BasePruner):
         if not isinstance(self.criterion, str):
             # A callable's hash need not follow its behaviour: never cache.
             return _fit_nested_refit(*args)
+        if self.memory is not None and self.random_state is None:
+            warnings.warn(
+                "With random_state=None, every fit draws new tie-breaking keys "
+                "(and fitting subsample), so memory caches the SVM fit but not "
+                "its factorised refit: each prune rate refactorises. Set "
+                "random_state to an int.",
+                UserWarning,
+                stacklevel=6,
+            )
         return self._call_cached(_fit_nested_refit, *args, mmap_mode="r")
 
     def _kernel_norms(self, ctx):

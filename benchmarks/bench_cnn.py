@@ -1,0 +1,385 @@
+"""Benchmark ConvPruner: accuracy, size and CPU inference time of pruned CNNs.
+
+``load_digits`` (1797 8x8 images, pixels divided by 16, as float32 tensors of
+shape (n, 1, 8, 8)), split 75/25 (stratified) into training and test sets,
+once per seed. The network is :class:`skprune.torch.DigitsCNN` with widths
+(32, 64): Conv(1->32, 3x3) - BN - ReLU - Conv(32->64, 3x3) - BN - ReLU -
+MaxPool(2) - Flatten - Linear(1024 -> 10), in a skorch
+``NeuralNetClassifier`` (cross-entropy, Adam at ``--lr``, batches of 64,
+``--epochs`` epochs, no validation split).
+
+For every seed, in one run:
+
+1. **The unpruned network** (rate 0): test accuracy, parameters, FLOPs per
+   image (Conv2d and Linear, a multiply-add counts as two) and inference
+   time.
+2. **Pruned networks** at rates 0.25, 0.5 and 0.75, pruned from the fitted
+   network (``FrozenEstimator``) by ``ConvPruner`` with
+   ``method="filter"`` (L1 norm, Li et al. 2017) and ``method="channel"``
+   (BatchNorm scale, Liu et al. 2017), one-shot, each followed by
+   ``--fine-tune-epochs`` epochs of the net's own ``partial_fit``.
+3. **From scratch**: the same ``DigitsCNN`` class with the pruned widths
+   (``ceil((1 - rate) * 32)``, ``ceil((1 - rate) * 64)``), trained like the
+   unpruned one for ``--epochs + --fine-tune-epochs`` epochs (as many as the
+   pruned networks saw in total; Liu et al. 2019).
+
+Inference time: the module's forward pass in evaluation mode under
+``torch.no_grad`` on one batch of ``--batch`` test images (the test set
+repeated), and skorch's ``predict_proba`` on the test set (its DataLoader,
+batches of 64). Every model is timed in alternation, round after round
+(``--rounds``), and the best round of each is kept, so that load on a shared
+machine hits all models alike. torch runs on one thread
+(``torch.set_num_threads(1)``), BLAS too (``threadpoolctl``). The ratio is
+unpruned time / model time (> 1: faster).
+
+Target (issue 7): 50% filter pruning with fine-tuning loses <= 1 accuracy
+point with >= 1.5x faster CPU inference on a batch.
+
+Results are printed as a table and written to ``benchmarks/results/`` as
+``bench_cnn.json`` and (matplotlib) ``bench_cnn.png``. Run from the
+repository root, with the optional extra installed (``pip install -e
+".[torch]"``)::
+
+    python benchmarks/bench_cnn.py             # 5 seeds, ~5 min on 1 core
+    python benchmarks/bench_cnn.py --quick     # smoke test, < 1 min
+
+``--quick`` writes ``bench_cnn_quick.json`` / ``.png``.
+"""
+
+import argparse
+import datetime
+import json
+import math
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import sklearn
+import skorch
+import torch
+from sklearn.datasets import load_digits
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import train_test_split
+from skorch import NeuralNetClassifier
+from threadpoolctl import threadpool_limits
+
+from skprune.torch import ConvPruner, DigitsCNN
+
+RATES = (0.25, 0.5, 0.75)
+METHODS = {"filter": dict(method="filter"), "channel": dict(method="channel")}
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fast smoke run")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--fine-tune-epochs", type=int, default=10)
+    parser.add_argument("--lr", type=float, default=0.003)
+    parser.add_argument("--channels", type=int, nargs=2, default=(32, 64))
+    parser.add_argument("--batch", type=int, default=1024)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument(
+        "--output-dir", type=Path, default=Path(__file__).parent / "results"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.seeds, args.epochs, args.fine_tune_epochs = 1, 4, 2
+        args.rounds, args.batch = 3, 256
+    return args
+
+
+def digits_images():
+    X, y = load_digits(return_X_y=True)
+    return (X / 16).astype(np.float32).reshape(-1, 1, 8, 8), y
+
+
+def make_net(args, channels, epochs):
+    return NeuralNetClassifier(
+        DigitsCNN,
+        module__channels=tuple(channels),
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=args.lr,
+        batch_size=64,
+        max_epochs=epochs,
+        train_split=None,
+        verbose=0,
+    )
+
+
+def n_params(net):
+    return sum(p.numel() for p in net.module_.parameters())
+
+
+def flops(net, X):
+    from skprune.torch._graph import count_flops
+
+    return count_flops(net.module_, torch.as_tensor(X[:1]))
+
+
+def time_models(models, X_batch, X_test, rounds):
+    """Best-of-rounds forward and predict_proba times, models in alternation."""
+    batch = torch.as_tensor(X_batch)
+    best = {name: [math.inf, math.inf] for name in models}
+    for net in models.values():  # warm-up: allocator, first-call overheads
+        net.module_.eval()
+        with torch.no_grad():
+            net.module_(batch)
+        net.predict_proba(X_test)
+    for _ in range(rounds):
+        for name, net in models.items():
+            start = time.perf_counter()
+            with torch.no_grad():
+                net.module_(batch)
+            middle = time.perf_counter()
+            net.predict_proba(X_test)
+            end = time.perf_counter()
+            best[name][0] = min(best[name][0], middle - start)
+            best[name][1] = min(best[name][1], end - middle)
+    return best
+
+
+def run_seed(args, seed, X, y):
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=seed
+    )
+    repeats = math.ceil(args.batch / len(X_test))
+    X_batch = np.concatenate([X_test] * repeats)[: args.batch]
+    rows, models = [], {}
+
+    def record(name, method, rate, net, fit_time, widths):
+        models[name] = net
+        rows.append(
+            dict(
+                seed=seed,
+                name=name,
+                method=method,
+                rate=rate,
+                widths=list(widths),
+                accuracy=float(net.score(X_test, y_test)),
+                params=n_params(net),
+                flops=flops(net, X_test),
+                fit_time=fit_time,
+            )
+        )
+
+    torch.manual_seed(seed)
+    start = time.perf_counter()
+    base = make_net(args, args.channels, args.epochs).fit(X_train, y_train)
+    record(
+        "unpruned", "unpruned", 0.0, base, time.perf_counter() - start, args.channels
+    )
+
+    for method, params in METHODS.items():
+        for rate in RATES:
+            start = time.perf_counter()
+            pruner = ConvPruner(
+                FrozenEstimator(base),
+                prune_rate=rate,
+                fine_tune_epochs=args.fine_tune_epochs,
+                random_state=seed,
+                **params,
+            ).fit(X_train, y_train)
+            widths = [after for _, after in pruner.layer_widths_.values()]
+            record(
+                f"{method} {rate}",
+                method,
+                rate,
+                pruner.estimator_,
+                time.perf_counter() - start,
+                widths,
+            )
+
+    for rate in RATES:
+        widths = [math.ceil(round((1 - rate) * c, 9)) for c in args.channels]
+        torch.manual_seed(seed)
+        start = time.perf_counter()
+        scratch = make_net(args, widths, args.epochs + args.fine_tune_epochs)
+        scratch.fit(X_train, y_train)
+        record(
+            f"scratch {rate}",
+            "scratch",
+            rate,
+            scratch,
+            time.perf_counter() - start,
+            widths,
+        )
+
+    times = time_models(models, X_batch, X_test, args.rounds)
+    for row in rows:
+        forward, predict = times[row["name"]]
+        row["forward_time"], row["predict_time"] = forward, predict
+        row["forward_speedup"] = times["unpruned"][0] / forward
+        row["predict_speedup"] = times["unpruned"][1] / predict
+    return rows
+
+
+def summarise(rows):
+    """Mean over seeds per model, with accuracy change against the unpruned net."""
+    base = {r["seed"]: r for r in rows if r["name"] == "unpruned"}
+    summary = []
+    for name in dict.fromkeys(r["name"] for r in rows):
+        group = [r for r in rows if r["name"] == name]
+        first = group[0]
+        summary.append(
+            dict(
+                name=name,
+                method=first["method"],
+                rate=first["rate"],
+                widths=first["widths"],
+                accuracy=statistics.mean(r["accuracy"] for r in group),
+                accuracy_change_points=100
+                * statistics.mean(
+                    r["accuracy"] - base[r["seed"]]["accuracy"] for r in group
+                ),
+                params_ratio=first["params"] / base[first["seed"]]["params"],
+                flops_ratio=first["flops"] / base[first["seed"]]["flops"],
+                forward_speedup=statistics.mean(r["forward_speedup"] for r in group),
+                predict_speedup=statistics.mean(r["predict_speedup"] for r in group),
+                fit_time=statistics.mean(r["fit_time"] for r in group),
+            )
+        )
+    return summary
+
+
+def print_table(summary, args):
+    print(
+        f"\nload_digits, DigitsCNN{tuple(args.channels)}, {args.seeds} seed(s), "
+        f"{args.epochs} epochs + {args.fine_tune_epochs} fine-tuning; "
+        f"speed-ups: forward on a batch of {args.batch}, skorch predict_proba"
+    )
+    header = (
+        f"{'model':<14}{'widths':>10}{'accuracy':>10}{'change':>9}"
+        f"{'params':>9}{'FLOPs':>8}{'fwd x':>8}{'pred x':>8}{'fit s':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for s in summary:
+        print(
+            f"{s['name']:<14}{'x'.join(map(str, s['widths'])):>10}"
+            f"{s['accuracy']:>10.4f}{s['accuracy_change_points']:>+8.2f}p"
+            f"{s['params_ratio']:>9.3f}{s['flops_ratio']:>8.3f}"
+            f"{s['forward_speedup']:>8.2f}{s['predict_speedup']:>8.2f}"
+            f"{s['fit_time']:>8.1f}"
+        )
+
+
+def check_target(summary):
+    row = next(s for s in summary if s["name"] == "filter 0.5")
+    met = row["accuracy_change_points"] >= -1 and row["forward_speedup"] >= 1.5
+    print(
+        f"\nTarget (50% filter: <= 1 point lost, >= 1.5x faster on a batch): "
+        f"{row['accuracy_change_points']:+.2f} points, "
+        f"{row['forward_speedup']:.2f}x forward, "
+        f"{row['predict_speedup']:.2f}x predict_proba -> {'met' if met else 'MISSED'}"
+    )
+    return dict(
+        accuracy_change_points=row["accuracy_change_points"],
+        forward_speedup=row["forward_speedup"],
+        predict_speedup=row["predict_speedup"],
+        met=met,
+    )
+
+
+def plot(summary, path):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not installed: no plot")
+        return
+    fig, (ax_acc, ax_speed) = plt.subplots(1, 2, figsize=(11, 4))
+    base = next(s for s in summary if s["name"] == "unpruned")
+    for method, marker in (("filter", "o"), ("channel", "s"), ("scratch", "^")):
+        group = [base] + [s for s in summary if s["method"] == method]
+        rates = [s["rate"] for s in group]
+        ax_acc.plot(
+            rates, [100 * s["accuracy"] for s in group], marker=marker, label=method
+        )
+        if method != "scratch":
+            ax_speed.plot(
+                rates,
+                [s["forward_speedup"] for s in group],
+                marker=marker,
+                label=f"{method}, forward on a batch",
+            )
+            ax_speed.plot(
+                rates,
+                [s["predict_speedup"] for s in group],
+                marker=marker,
+                linestyle="--",
+                label=f"{method}, skorch predict_proba",
+            )
+    ax_speed.plot(
+        [base["rate"]] + list(RATES),
+        [
+            1 / s["flops_ratio"]
+            for s in [base] + [s for s in summary if s["method"] == "filter"]
+        ],
+        color="grey",
+        linestyle=":",
+        label="FLOPs ratio",
+    )
+    ax_acc.set(xlabel="prune_rate", ylabel="test accuracy (%)", title="Accuracy")
+    ax_speed.set(
+        xlabel="prune_rate",
+        ylabel="unpruned time / pruned time",
+        title="CPU inference speed-up (1 thread)",
+        yscale="log",
+    )
+    ax_acc.legend()
+    ax_speed.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    print(f"wrote {path}")
+
+
+def main():
+    args = parse_args()
+    torch.set_num_threads(1)
+    X, y = digits_images()
+    rows = []
+    start = time.perf_counter()
+    with threadpool_limits(limits=1):
+        for seed in range(args.seeds):
+            rows += run_seed(args, seed, X, y)
+            print(f"seed {seed} done ({time.perf_counter() - start:.0f} s)")
+    summary = summarise(rows)
+    print_table(summary, args)
+    target = check_target(summary)
+    suffix = "_quick" if args.quick else ""
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    result = dict(
+        benchmark="bench_cnn",
+        date=datetime.datetime.now().isoformat(timespec="seconds"),
+        config={
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in vars(args).items()
+            if k != "output_dir"
+        },
+        versions=dict(
+            python=platform.python_version(),
+            torch=torch.__version__,
+            skorch=skorch.__version__,
+            sklearn=sklearn.__version__,
+            numpy=np.__version__,
+        ),
+        machine=dict(platform=platform.platform(), processor=platform.processor()),
+        total_time=time.perf_counter() - start,
+        target=target,
+        summary=summary,
+        rows=rows,
+    )
+    json_path = args.output_dir / f"bench_cnn{suffix}.json"
+    json_path.write_text(json.dumps(result, indent=2))
+    print(f"wrote {json_path}")
+    plot(summary, args.output_dir / f"bench_cnn{suffix}.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -26,7 +26,7 @@ linearly to zero over the fine-tuning epochs.
 
 import numpy as np
 import scipy.optimize
-from sklearn.utils import _safe_indexing, check_random_state, gen_batches
+from sklearn.utils import check_random_state, gen_batches
 
 from ._network import backward, data_loss, forward, l2_penalty
 
@@ -133,12 +133,15 @@ def _fine_tune_stochastic(
     )
     batches = list(gen_batches(n_samples, batch_size))
     n_steps, step = epochs * len(batches), 0
-    for _ in range(epochs):
+    for epoch in range(epochs):
         order = rng.permutation(n_samples) if mlp.shuffle else np.arange(n_samples)
+        # Only the last epoch's loss is returned: spare the others computing it.
+        last_epoch = epoch == epochs - 1
         total_loss = 0.0
         for batch in batches:
             index = order[batch]
-            X_batch = _safe_indexing(X, index)
+            # X is a NumPy array or a CSR matrix, which both index rows so.
+            X_batch = X[index]
             weight = None if sample_weight is None else sample_weight[index]
             activations = forward(mlp, X_batch)
             coef_grads, intercept_grads = backward(
@@ -152,9 +155,9 @@ def _fine_tune_stochastic(
             )
             _apply_masks(coefs, masks)
             step += 1
-            total_loss += data_loss(mlp, activations[-1], targets[index], weight) * len(
-                index
-            )
+            if last_epoch:
+                loss = data_loss(mlp, activations[-1], targets[index], weight)
+                total_loss += loss * len(index)
     return total_loss / n_samples
 
 

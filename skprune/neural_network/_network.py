@@ -11,7 +11,6 @@ import numpy as np
 from scipy.special import xlogy
 from sklearn.base import is_classifier
 from sklearn.neural_network._base import ACTIVATIONS, DERIVATIVES
-from sklearn.utils.extmath import safe_sparse_dot
 
 
 def forward(mlp, X, coefs=None, intercepts=None):
@@ -24,7 +23,10 @@ def forward(mlp, X, coefs=None, intercepts=None):
     activations = [X]
     last = len(coefs) - 1
     for i, (coef, intercept) in enumerate(zip(coefs, intercepts, strict=True)):
-        z = safe_sparse_dot(activations[-1], coef)
+        # The matmul operator, not safe_sparse_dot: the same product for NumPy
+        # and SciPy sparse inputs, without its per-call dispatch overhead
+        # (measurable on the many small batches of fine-tuning).
+        z = activations[-1] @ coef
         z += intercept
         name = mlp.activation if i < last else mlp.out_activation_
         ACTIVATIONS[name](z)
@@ -58,7 +60,7 @@ def backward(mlp, activations, targets, sample_weight, coefs, alpha):
     delta = output_deltas(activations, targets, sample_weight)
     derivative = DERIVATIVES[mlp.activation]
     for i in range(n_layers - 1, -1, -1):
-        grad = safe_sparse_dot(activations[i].T, delta, dense_output=True)
+        grad = np.asarray(activations[i].T @ delta)
         grad += alpha * coefs[i]
         grad /= denom
         coef_grads[i] = grad

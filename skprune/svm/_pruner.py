@@ -25,8 +25,8 @@ from ._reduce import (
     EliminationPath,
     NestedRefit,
     blas_threads_for,
-    decision_stats,
-    drop_lowest,
+    keep_highest,
+    kernel_norms,
     pair_values,
     score_vectors,
     target_counts,
@@ -409,7 +409,7 @@ class SVMPruner(BasePruner):
         scores = score_vectors(self.criterion, ctx.dual_coef, self._kernel_norms(ctx))
         makers = []
         for targets in target_list:
-            kept = drop_lowest(ctx.all_kept(), scores, targets, 1.0, ctx.tiebreak)
+            kept = keep_highest(ctx.all_kept(), scores, targets, ctx.tiebreak)
             if self.refit is None:
                 makers.append(_bind(self._drop_only, ctx, kept))
             else:
@@ -614,19 +614,10 @@ class _Context:
     def kernel_norms(self):
         """RMS kernel value of every vector over the fitting samples."""
         if self._norms is None:
-            self._norms = _rms_kernel_norms(
-                self.kernel,
-                self.X_fit,
-                self.layout,
-                self.dual_coef,
-                self.svm._intercept_,
-                self.w_fit,
+            self._norms = kernel_norms(
+                self.kernel, self.X_fit, self.layout.n_sv, self.w_fit
             )
         return self._norms
-
-
-def _rms_kernel_norms(kernel, X_fit, layout, dual_coef, intercept, w_fit):
-    return decision_stats(kernel, X_fit, layout, dual_coef, intercept, w_fit)[1]
 
 
 def _fit_nested_refit(
@@ -645,9 +636,7 @@ def _fit_nested_refit(
         # It ignores the norms: spare the pass over the fitting samples.
         norms = np.ones(layout.n_sv)
     else:
-        norms = _rms_kernel_norms(
-            kernel, X_fit, layout, dual_coef, svm._intercept_, w_fit
-        )
+        norms = kernel_norms(kernel, X_fit, layout.n_sv, w_fit)
     all_sv = np.arange(layout.n_sv)
     path = EliminationPath(
         layout, kernel.among(all_sv), dual_coef, criterion, norms, ridge, tiebreak

@@ -19,6 +19,12 @@ coefficients. Two least-squares problems are solved, each per one-vs-one pair
   squares so that the reduced function matches the original on the fitting
   samples (Burges & Schoelkopf's reduced-set idea), with a small ridge that
   pulls towards the RKHS solution where the samples leave them undetermined.
+
+The elimination treats every class alike whatever the target, so the vectors
+kept at increasing rates are nested: one survival order per class serves every
+rate. Ordered that way, with ridges that do not depend on the subset, both
+problems of a rate are leading blocks of one system per pair, and one Cholesky
+factorisation of that system serves every rate (:class:`NestedRefit`).
 """
 
 import contextlib
@@ -102,19 +108,17 @@ def target_counts(n_support, prune_rate):
     )
 
 
-def drop_lowest(kept, scores, targets, step, tiebreak):
-    """Remove the lowest-scored vectors of every class above its target.
+def keep_highest(kept, scores, targets, tiebreak):
+    """Keep the ``targets[c]`` highest-scored vectors of every class.
 
     ``scores`` and ``tiebreak`` are indexed by vector number; ties (e.g. the
     many coefficients at the bound ``|alpha| = C``) are broken by the random
-    ``tiebreak`` keys. ``step`` is the largest fraction of a class's current
-    vectors removed at once (1 removes everything above the target).
+    ``tiebreak`` keys.
     """
     new_kept = []
     for c, index in enumerate(kept):
         n_drop = len(index) - targets[c]
         if n_drop > 0:
-            n_drop = min(n_drop, max(1, math.ceil(step * len(index))))
             order = np.lexsort((tiebreak[index], scores[index]))
             index = np.sort(index[order[n_drop:]])
         new_kept.append(index)
@@ -175,49 +179,27 @@ def ridge_solve(gram, rhs, lam):
 # -- kernel statistics over the fitting samples --------------------------------
 
 
-def decision_stats(kernel, X, layout, dual_coef, intercept, sample_weight):
-    """Original decision values on ``X`` and the weighted RMS kernel norms.
-
-    Parameters
-    ----------
-    kernel : SVKernel
-    X : prepared samples
-    layout : SVLayout
-    dual_coef : ndarray of shape (n_rows, n_sv)
-    intercept : ndarray of shape (n_pairs,)
-    sample_weight : ndarray of shape (n_samples,)
-
-    Returns
-    -------
-    values : ndarray of shape (n_samples, n_pairs)
-        The internal decision function of every pair (libsvm's sign).
-    kernel_norms : ndarray of shape (n_sv,)
-    """
-    n_samples = kernel.n_samples(X)
-    n_sv = layout.n_sv
-    all_sv = np.arange(n_sv)
-    values = np.empty((n_samples, len(layout.pairs)))
+def kernel_norms(kernel, X, n_sv, sample_weight):
+    """Weighted root mean square of ``K(x, v)`` over the samples ``X``, per vector."""
     sq_sums = np.zeros(n_sv)
     batch = max(1, _CHUNK_ENTRIES // max(n_sv, 1))
-    for rows in gen_batches(n_samples, batch):
-        K = kernel.between(kernel.rows(X, np.arange(rows.start, rows.stop)), all_sv)
-        values[rows] = pair_values(layout, K, dual_coef, intercept)
+    for rows in gen_batches(kernel.n_samples(X), batch):
+        K = kernel.between(
+            kernel.rows(X, np.arange(rows.start, rows.stop)), np.arange(n_sv)
+        )
         sq_sums += sample_weight[rows] @ (K * K)
     total = max(float(sample_weight.sum()), np.finfo(np.float64).tiny)
-    return values, np.sqrt(sq_sums / total)
+    return np.sqrt(sq_sums / total)
 
 
-def pair_values(layout, K, dual_coef, intercept, kept=None):
-    """Decision values of every pair from kernel columns ``K``.
+def pair_values(layout, K, dual_coef, intercept):
+    """Decision values of every pair from the kernel columns ``K`` of all vectors.
 
-    ``K`` holds the columns of the vectors ``kept`` (all by default; sorted,
-    hence grouped by class) and ``dual_coef`` their coefficients,
-    (n_rows, len(kept)).
+    ``dual_coef`` holds the vectors' coefficients, (n_rows, n_sv).
     """
     if not layout.is_classifier:
         return (K @ dual_coef[0] + intercept[0])[:, None]
-    group = layout.group_of() if kept is None else layout.group_of()[kept]
-    bounds = np.searchsorted(group, np.arange(layout.n_groups + 1))
+    bounds = layout.starts
     # Per class block, one product gives that block's part of every pair.
     partial = [
         K[:, bounds[c] : bounds[c + 1]] @ dual_coef[:, bounds[c] : bounds[c + 1]].T

@@ -1,17 +1,19 @@
 """pytest configuration shared by the test suite and the doctests."""
 
-import importlib.util
+import importlib
 
 
-def _installed(name):
+def _importable(name):
     try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
+        importlib.import_module(name)
+    except ImportError:
         return False
+    return True
 
 
-# skprune.torch needs the optional "torch" extra: without it its modules (and
-# their doctests) cannot be imported. tests/test_torch.py skips itself.
+# skprune.torch needs the optional "torch" extra: without it (or with a broken
+# install) its modules and their doctests cannot be imported.
+# tests/test_torch.py skips itself.
 collect_ignore = []
-if not (_installed("torch") and _installed("skorch")):
+if not (_importable("torch") and _importable("skorch")):
     collect_ignore.append("skprune/torch")

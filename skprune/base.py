@@ -262,7 +262,15 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         try:
             memory = check_memory(self.memory)
             if mmap_mode is not None and isinstance(memory, Memory):
-                memory = Memory(memory.location, mmap_mode=mmap_mode, verbose=0)
+                # The same store, read memory-mapped (which excludes
+                # compression; the other settings are kept).
+                memory = Memory(
+                    memory.location,
+                    backend=memory.backend,
+                    mmap_mode=mmap_mode,
+                    verbose=0,
+                    backend_options=getattr(memory, "backend_options", None),
+                )
             return memory.cache(func)(*args)
         except OSError as error:
             # A cache that cannot be written must not stop the fit. joblib

@@ -29,6 +29,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skprune.model_selection._pruning_curve import InMemoryCache
 from skprune.svm import SVMPruner
 from skprune.svm._libsvm_model import check_libsvm_model, write_reduced_model
+from skprune.svm._reduce import ridge_cholesky
 
 
 @pytest.fixture(scope="module")
@@ -276,10 +277,74 @@ def test_cached_refit_gives_the_models_of_a_single_rate(iris, friedman, kind):
         )
 
 
-def test_memory_without_random_state_warns(iris):
+def test_memory_without_random_state_caches_only_the_fit(iris):
     X, y = iris
-    with pytest.warns(UserWarning, match="random_state=None"):
-        SVMPruner(SVC(), memory=InMemoryCache()).fit(X, y)
+    cache = InMemoryCache()
+    for rate in (0.3, 0.6):
+        with pytest.warns(UserWarning, match="random_state is an int"):
+            SVMPruner(SVC(), prune_rate=rate, memory=cache).fit(X, y)
+    # The SVM's fit, once; no factorisation that no later fit could reuse.
+    assert cache.n_calls_ == 1
+
+
+def test_indefinite_kernel_cached_refit_matches_single_rate():
+    # A sigmoid kernel is not positive semi-definite: the ridge found on all
+    # of a pair's vectors serves every subset, cached or not.
+    X, y = make_classification(
+        n_samples=300,
+        n_features=6,
+        n_informative=4,
+        n_classes=4,
+        weights=[0.4, 0.3, 0.2, 0.1],
+        random_state=0,
+    )
+    X = StandardScaler().fit_transform(X)
+    svm = SVC(kernel="sigmoid", gamma=0.05, coef0=0.5)
+    rates = [0.33, 0.7]
+    direct = _pruned_at_rates(SVMPruner(svm, random_state=0), X, y, rates)
+    cached = _pruned_at_rates(
+        SVMPruner(svm, random_state=0, memory=InMemoryCache()), X, y, rates
+    )
+    for a, b in zip(direct, cached, strict=True):
+        np.testing.assert_array_equal(a.estimator_.support_, b.estimator_.support_)
+        np.testing.assert_allclose(
+            a.estimator_.dual_coef_, b.estimator_.dual_coef_, rtol=1e-5, atol=1e-7
+        )
+        np.testing.assert_allclose(
+            a.estimator_.intercept_, b.estimator_.intercept_, rtol=1e-5, atol=1e-7
+        )
+
+
+def test_refit_without_ridge_on_few_samples_stays_close():
+    # ridge=0 with fewer fitting samples than vectors: the refit's system is
+    # singular, and the ridge is raised until it factorises. The raised
+    # system must be the original one plus the ridge (the intercept's own
+    # diagonal entry included), or the refit drifts from the original model.
+    X, y = make_classification(
+        n_samples=400, n_features=8, n_informative=5, random_state=0
+    )
+    X = StandardScaler().fit_transform(X)
+    svm = SVC(C=10).fit(X, y)
+    pruner = SVMPruner(
+        FrozenEstimator(svm),
+        prune_rate=0.2,
+        ridge=0.0,
+        max_fit_samples=30,
+        random_state=0,
+    ).fit(X, y)
+    assert np.mean(pruner.predict(X) == svm.predict(X)) > 0.95
+
+
+def test_ridge_cholesky_factorises_the_matrix_plus_the_ridge():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((5, 9))
+    A[:, 0] = 1.0  # an unpenalised intercept column
+    M = A.T @ A  # rank 5 of 9: the first attempts fail
+    factor, lam = ridge_cholesky(M.copy(), 0.0, n_free=1)
+    L = np.tril(factor)
+    penalty = np.diag([0.0] + [lam] * 8)
+    np.testing.assert_allclose(L @ L.T, M + penalty, atol=1e-8 * np.abs(M).max())
+    assert lam > 0
 
 
 def test_kept_vectors_are_nested_across_rates(iris):

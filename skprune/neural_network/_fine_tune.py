@@ -140,7 +140,7 @@ def _fine_tune_stochastic(
         total_loss = 0.0
         for batch in batches:
             index = order[batch]
-            # X is a NumPy array or a CSR matrix, which both index rows so.
+            # NumPy arrays and SciPy sparse matrices both index rows so.
             X_batch = X[index]
             weight = None if sample_weight is None else sample_weight[index]
             activations = forward(mlp, X_batch)

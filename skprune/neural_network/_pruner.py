@@ -559,8 +559,11 @@ class _PruningSession:
 
 
 def _as_float(X, estimator):
-    """``X`` as the float array (or CSR / CSC matrix) the network computes in."""
-    return check_array(X, accept_sparse=["csr", "csc"], dtype=estimator.coefs_[0].dtype)
+    """``X`` as the float array (or CSR matrix) the network computes in.
+
+    Other sparse formats become CSR: fine-tuning takes rows batch by batch.
+    """
+    return check_array(X, accept_sparse="csr", dtype=estimator.coefs_[0].dtype)
 
 
 def _copy_weights_only(estimator):

@@ -419,14 +419,29 @@ class SVMPruner(BasePruner):
     def _nested_refit(self, ctx, target_list):
         """The elimination orders and the refit of every reduced model.
 
-        A single rate without ``memory`` factorises only the systems of its
-        own kept vectors. Otherwise the systems of all the vectors are
+        A single rate without a usable cache factorises only the systems of
+        its own kept vectors. Otherwise the systems of all the vectors are
         factorised, and cached in ``memory`` (with the numpy arrays
         memory-mapped on disk): every other rate then costs two triangular
-        solves per one-vs-one pair. Both give the same model, up to rounding.
+        solves per one-vs-one pair. Both give the same model, up to rounding
+        (with ``ridge > 0``).
         """
+        # A callable criterion's hash need not follow its behaviour, and
+        # without an int random_state every fit draws new tie-breaking keys:
+        # neither can be served from the cache.
+        cacheable = self.memory is not None and isinstance(self.criterion, str)
+        if cacheable and not isinstance(self.random_state, Integral):
+            cacheable = False
+            warnings.warn(
+                "memory caches the SVM's fit but not its factorised refit "
+                "unless random_state is an int (every fit draws new "
+                "tie-breaking keys and fitting subsample): each prune rate "
+                "is refitted in full. Set random_state to an int.",
+                UserWarning,
+                stacklevel=6,
+            )
         n_leading = None
-        if len(target_list) == 1 and self.memory is None:
+        if len(target_list) == 1 and not cacheable:
             n_leading = target_list[0]
         args = (
             ctx.svm,
@@ -440,18 +455,8 @@ class SVMPruner(BasePruner):
             self.ridge,
             n_leading,
         )
-        if not isinstance(self.criterion, str):
-            # A callable's hash need not follow its behaviour: never cache.
+        if not cacheable:
             return _fit_nested_refit(*args)
-        if self.memory is not None and self.random_state is None:
-            warnings.warn(
-                "With random_state=None, every fit draws new tie-breaking keys "
-                "(and fitting subsample), so memory caches the SVM fit but not "
-                "its factorised refit: each prune rate refactorises. Set "
-                "random_state to an int.",
-                UserWarning,
-                stacklevel=6,
-            )
         return self._call_cached(_fit_nested_refit, *args, mmap_mode="r")
 
     def _kernel_norms(self, ctx):
@@ -638,8 +643,16 @@ def _fit_nested_refit(
     else:
         norms = kernel_norms(kernel, X_fit, layout.n_sv, w_fit)
     all_sv = np.arange(layout.n_sv)
+    psd = svm.kernel in ("linear", "rbf") or (svm.kernel == "poly" and svm.coef0 >= 0)
     path = EliminationPath(
-        layout, kernel.among(all_sv), dual_coef, criterion, norms, ridge, tiebreak
+        layout,
+        kernel.among(all_sv),
+        dual_coef,
+        criterion,
+        norms,
+        ridge,
+        tiebreak,
+        psd=psd,
     )
     ones = np.ones(layout.n_groups, dtype=np.intp)
     orders = path.orders(ones if n_leading is None else n_leading, step)

@@ -145,11 +145,14 @@ def ridge_cholesky(gram, lam, n_free=0):
     shares its memory: only the factor's lower triangle is meaningful.
     """
     n = gram.shape[0]
-    diag = np.arange(n_free, n)
+    diag = np.arange(n)
+    # The whole diagonal is kept: a failed factorisation overwrites the
+    # diagonal entries it reached, the unpenalised ones included.
     original_diag = gram[diag, diag].copy()
-    floor = 1e-10 * ridge_scale(original_diag)
+    penalty = (diag >= n_free).astype(np.float64)
+    floor = 1e-10 * ridge_scale(original_diag[n_free:])
     for _ in range(20):
-        gram[diag, diag] = original_diag + lam
+        gram[diag, diag] = original_diag + lam * penalty
         # LAPACK's dpotrf in place on the transposed (Fortran-ordered) view
         # of the symmetric matrix: no copy of a matrix that can take
         # gigabytes.
@@ -239,10 +242,24 @@ class EliminationPath:
     ridge : float
     tiebreak : ndarray of shape (n_sv,)
         Random keys that break ties between equal scores.
+    psd : bool, default=True
+        Whether the kernel is positive semi-definite. If not (sigmoid,
+        callable, precomputed), the ridge of each pair is first raised until
+        all of the pair's vectors factorise: by eigenvalue interlacing, every
+        subset then factorises with that same ridge, whichever subsets a
+        search or a single rate uses.
     """
 
     def __init__(
-        self, layout, gram_sv, dual_coef, criterion, kernel_norms, ridge, tiebreak
+        self,
+        layout,
+        gram_sv,
+        dual_coef,
+        criterion,
+        kernel_norms,
+        ridge,
+        tiebreak,
+        psd=True,
     ):
         self.layout = layout
         self.gram_sv = gram_sv
@@ -255,10 +272,13 @@ class EliminationPath:
         # vectors of a pair, not only the kept ones: then it is the same for
         # every subset, which lets one factorisation serve nested subsets.
         diagonal = np.diag(gram_sv)
-        self.lam = [
-            ridge * ridge_scale(diagonal[layout.pair_columns(all_kept, p)])
-            for p in range(len(layout.pairs))
-        ]
+        self.lam = []
+        for p in range(len(layout.pairs)):
+            cols = layout.pair_columns(all_kept, p)
+            lam = ridge * ridge_scale(diagonal[cols])
+            if not psd:
+                lam = ridge_cholesky(gram_sv[np.ix_(cols, cols)], lam)[1]
+            self.lam.append(lam)
         # The right-hand side K_{k,s} alpha depends only on the kept vector k:
         # compute it once per pair for every vector of the pair.
         # Class blocks are contiguous: slices, not copies, of the Gram matrix.

@@ -156,9 +156,12 @@ class SVMPruner(BasePruner):
         one-vs-one pair. A search over ``prune_rate`` then fits and
         factorises once per fold. The factorisation takes about
         ``2 * n_SV^2`` floats per pair (more than pruning at one rate
-        needs); it is memory-mapped from a disk cache. Set an integer
-        ``random_state`` with it: the fitting subsample and the tie breaking
-        are part of the key, so without one every fit misses the cache.
+        needs); it is memory-mapped from a disk cache. It is only cached with
+        an integer ``random_state``, which fixes the fitting subsample and
+        the tie breaking; otherwise the pruner warns and every rate is
+        refitted in full. The models are the same as without ``memory`` up
+        to rounding (with ``ridge > 0``: without a ridge, a singular system
+        is regularised by a ridge that depends on its size).
 
     Attributes
     ----------

@@ -254,6 +254,19 @@ def _pruned_at_rates(pruner, X, y, rates):
     return [clone(pruner).set_params(prune_rate=r).fit(X, y) for r in rates]
 
 
+def _assert_same_models(pruners, others, rtol, atol):
+    """Same kept vectors, and coefficients and intercepts equal to ``rtol``."""
+    for a, b in zip(pruners, others, strict=True):
+        np.testing.assert_array_equal(a.estimator_.support_, b.estimator_.support_)
+        for name in ("dual_coef_", "intercept_"):
+            np.testing.assert_allclose(
+                getattr(a.estimator_, name),
+                getattr(b.estimator_, name),
+                rtol=rtol,
+                atol=atol,
+            )
+
+
 @pytest.mark.parametrize("kind", range(6))
 def test_cached_refit_gives_the_models_of_a_single_rate(iris, friedman, kind):
     # With memory, one factorisation over all the vectors serves every rate;
@@ -267,14 +280,7 @@ def test_cached_refit_gives_the_models_of_a_single_rate(iris, friedman, kind):
     )
     # One base fit and one factorisation for all the rates.
     assert cache.n_calls_ == 2
-    for a, b in zip(direct, cached, strict=True):
-        np.testing.assert_array_equal(a.estimator_.support_, b.estimator_.support_)
-        np.testing.assert_allclose(
-            a.estimator_.dual_coef_, b.estimator_.dual_coef_, rtol=1e-6, atol=1e-8
-        )
-        np.testing.assert_allclose(
-            a.estimator_.intercept_, b.estimator_.intercept_, rtol=1e-6, atol=1e-8
-        )
+    _assert_same_models(direct, cached, rtol=1e-6, atol=1e-8)
 
 
 def test_memory_without_random_state_caches_only_the_fit(iris):
@@ -305,14 +311,7 @@ def test_indefinite_kernel_cached_refit_matches_single_rate():
     cached = _pruned_at_rates(
         SVMPruner(svm, random_state=0, memory=InMemoryCache()), X, y, rates
     )
-    for a, b in zip(direct, cached, strict=True):
-        np.testing.assert_array_equal(a.estimator_.support_, b.estimator_.support_)
-        np.testing.assert_allclose(
-            a.estimator_.dual_coef_, b.estimator_.dual_coef_, rtol=1e-5, atol=1e-7
-        )
-        np.testing.assert_allclose(
-            a.estimator_.intercept_, b.estimator_.intercept_, rtol=1e-5, atol=1e-7
-        )
+    _assert_same_models(direct, cached, rtol=1e-5, atol=1e-7)
 
 
 def test_refit_without_ridge_on_few_samples_stays_close():

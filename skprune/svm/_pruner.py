@@ -61,8 +61,8 @@ class SVMPruner(BasePruner):
         largest rate whose held-out score stays within ``tol`` of the unpruned
         model's: ``validation_fraction`` of the samples is held out
         (stratified for classifiers), the SVM is fitted on the rest, and the
-        candidate rates are the steps of the elimination path (refit
-        ``"coef"``) or the rates ``1 - (1 - step)**t`` (other refits), tried
+        candidate rates are ``1 - (1 - step)**t``, ``t = 1, 2, ...`` (with
+        ``refit="coef"`` all from one elimination and factorisation), tried
         from the highest down. The score is the accuracy (classifiers), the
         R^2 (regressors) or, for OneClassSVM, the share of held-out samples
         on which the pruned and unpruned models agree. With a

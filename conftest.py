@@ -1,19 +1,10 @@
 """pytest configuration shared by the test suite and the doctests."""
 
-import importlib
-
-
-def _importable(name):
-    try:
-        importlib.import_module(name)
-    except ImportError:
-        return False
-    return True
-
+from skprune._optional import torch_extra_installed
 
 # skprune.torch needs the optional "torch" extra: without it (or with a broken
 # install) its modules and their doctests cannot be imported.
 # tests/test_torch.py skips itself.
 collect_ignore = []
-if not (_importable("torch") and _importable("skorch")):
+if not torch_extra_installed():
     collect_ignore.append("skprune/torch")

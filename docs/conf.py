@@ -5,7 +5,6 @@ Build from the repository root with::
     sphinx-build -W -b html docs docs/_build/html
 """
 
-import importlib.util
 import os
 import sys
 
@@ -13,18 +12,11 @@ import sys
 sys.path.insert(0, os.path.abspath(".."))
 
 import skprune  # noqa: E402
-
-
-def _installed(name):
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
-
+from skprune._optional import importable  # noqa: E402
 
 # skprune.torch needs the optional torch extra; without it, autodoc documents
 # it against mocked torch and skorch modules, so the build still passes.
-autodoc_mock_imports = [name for name in ("torch", "skorch") if not _installed(name)]
+autodoc_mock_imports = [name for name in ("torch", "skorch") if not importable(name)]
 
 # -- Project -----------------------------------------------------------------
 

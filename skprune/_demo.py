@@ -13,6 +13,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
+from ._optional import torch_extra_installed
 from .neural_network import MLPPruner
 from .svm import SVMPruner
 from .tree import TreePruner
@@ -137,15 +138,6 @@ def mlp_rows(data):
     return rows
 
 
-def _torch_is_installed():
-    try:
-        import skorch  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _as_images(X):
     """Rows of 64 pixels in [0, 1] as the float32 8x8 images a CNN takes."""
     return X.astype(np.float32).reshape(-1, 1, 8, 8)
@@ -243,12 +235,12 @@ def main():
         "Accuracy is on a 30% test split; predict_time_ratio is pruned / "
         "unpruned (below 1 is faster)."
     )
-    sections = SECTIONS + ((CNN_SECTION,) if _torch_is_installed() else ())
+    sections = SECTIONS + ((CNN_SECTION,) if torch_extra_installed() else ())
     for title, make_rows, note in sections:
         print(f"\n{title}")
         print(format_table(make_rows(data)))
         print(note)
-    if not _torch_is_installed():
+    if not torch_extra_installed():
         print(
             "\nCNN filter pruning (skprune.torch.ConvPruner) needs the optional "
             'torch extra, pip install "skprune[torch]"; it is then shown here too.'

@@ -1,6 +1,7 @@
 """``python -m skprune`` runs and prints a table for every pruner."""
 
-from skprune._demo import _torch_is_installed, main
+from skprune._demo import main
+from skprune._optional import torch_extra_installed
 
 
 def test_demo_prints_every_family(capsys):
@@ -10,7 +11,7 @@ def test_demo_prints_every_family(capsys):
         assert title in out
     # prune_rate 0 keeps every unit: the first row of the tree table says so.
     assert "136 -> 136" in out
-    if _torch_is_installed():
+    if torch_extra_installed():
         # DigitsCNN's two convolutions have 32 + 64 filters.
         assert "ConvPruner(" in out
         assert "96 -> 48" in out

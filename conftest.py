@@ -1,5 +1,8 @@
 """pytest configuration shared by the test suite and the doctests."""
 
+import pytest
+
+from skprune import base
 from skprune._optional import torch_extra_installed
 
 # skprune.torch needs the optional "torch" extra: without it (or with a broken
@@ -8,3 +11,9 @@ from skprune._optional import torch_extra_installed
 collect_ignore = []
 if not torch_extra_installed():
     collect_ignore.append("skprune/torch")
+
+
+@pytest.fixture(autouse=True)
+def _forget_warnings_shown():
+    """Every test sees skprune's once-per-process warnings afresh."""
+    base._WARNED.clear()

@@ -2,10 +2,12 @@
 
 import copy
 import math
+import pickle
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Real
 
+import joblib
 import numpy as np
 from joblib import Memory
 from sklearn.base import (
@@ -19,10 +21,20 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import _safe_indexing, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_n_features,
     _check_sample_weight,
+    _num_samples,
     check_array,
     check_is_fitted,
     check_memory,
@@ -30,12 +42,99 @@ from sklearn.utils.validation import (
     indexable,
 )
 
+# Warnings about a pruner's settings, not its data, are shown once per process:
+# scikit-learn's searches reset the warning filters around every fit, so
+# Python's own "once per location" would repeat them for every candidate.
+_WARNED = set()
+
+
+def warn_once(message, category=UserWarning, stacklevel=2):
+    """``warnings.warn`` that shows a given message once per process."""
+    if (message, category) in _WARNED:
+        return
+    _WARNED.add((message, category))
+    warnings.warn(message, category, stacklevel=stacklevel + 1)
+
+
+class _PruneRateInterval(Interval):
+    """A real interval that refuses booleans (``False`` is not a rate of 0)."""
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, bool | np.bool_):
+            return False
+        return super().is_satisfied_by(val)
+
 
 def _fit_estimator(estimator, X, y, sample_weight):
     """Fit ``estimator``; module-level so that ``joblib.Memory`` can cache it."""
     if sample_weight is None:
         return estimator.fit(X, y)
     return estimator.fit(X, y, sample_weight=sample_weight)
+
+
+def _code_digest(code):
+    """The bytecode and constants of ``code``, nested code objects included.
+
+    Code objects themselves cannot be hashed by joblib, and their ``repr``
+    holds a memory address that differs between processes.
+    """
+    consts = tuple(
+        _code_digest(c) if hasattr(c, "co_code") else repr(c) for c in code.co_consts
+    )
+    return code.co_code, consts, code.co_names
+
+
+def _callable_digests(args):
+    """The code of every Python function among the parameters of ``args``.
+
+    joblib hashes a function by its name only, so a kernel or criterion
+    redefined under the same name would reuse results computed with the old
+    one. The closure's values are not included.
+    """
+    digests = []
+    for arg in args:
+        if not isinstance(arg, BaseEstimator):
+            continue
+        for name, value in sorted(arg.get_params(deep=True).items()):
+            code = getattr(value, "__code__", None)
+            if code is not None:
+                digests.append((name, _code_digest(code)))
+    return digests
+
+
+def _cache_key(func, args):
+    """A digest of ``func`` (its name and code) and of ``args``."""
+    return joblib.hash(
+        (
+            func.__module__,
+            func.__qualname__,
+            _code_digest(func.__code__),
+            _callable_digests(args),
+            args,
+        )
+    )
+
+
+def _keyed_call(key, func, args):
+    """``(key, func(*args))``; cached on ``key`` alone (see ``_call_cached``)."""
+    return key, func(*args)
+
+
+def check_cv_splits(splits, param_name="cv"):
+    """The (train, test) pairs of ``splits`` as a list; at least one.
+
+    An empty list, or a generator already consumed (``check_cv`` turns an
+    iterable into a list on first use), gives no split at all: cross-validating
+    nothing would silently choose a default. scikit-learn's searches raise too.
+    """
+    splits = list(splits)
+    if not splits:
+        raise ValueError(
+            f"{param_name} gave no train/test split (an empty list, or a "
+            "generator that was already consumed?). Pass an int, a "
+            "cross-validation splitter, or a list of (train, test) index arrays."
+        )
+    return splits
 
 
 def _take_rows(arrays, *row_sets):
@@ -96,7 +195,10 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit"])],
-        "prune_rate": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
+        "prune_rate": [
+            _PruneRateInterval(Real, 0, 1, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "random_state": ["random_state"],
         "memory": [None, str, HasMethods(["cache"])],
     }
@@ -112,7 +214,7 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         # the wrapped estimator is validated when it is fitted
         prefer_skip_nested_validation=False
     )
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None, **fit_params):
         """Fit the wrapped estimator and prune it.
 
         Parameters
@@ -125,8 +227,17 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
             Target values.
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights, passed to the estimator's ``fit`` and used by the
-            pruning criterion.
+            Sample weights, used by the pruning criterion and passed to the
+            estimator's ``fit``. With metadata routing enabled
+            (``sklearn.set_config(enable_metadata_routing=True)``), they reach
+            the estimator's ``fit`` only if it requests them
+            (``estimator.set_fit_request(sample_weight=True)``).
+
+        **fit_params : dict
+            Only with metadata routing enabled: metadata for the estimator's
+            ``fit``, routed as it requests. Pruning fits the estimator on
+            subsets of the rows, so only ``sample_weight`` can be routed; other
+            metadata is refused with an error.
 
         Returns
         -------
@@ -139,18 +250,83 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
                 f"{type(self).__name__} requires y to be passed, "
                 "but the target y is None."
             )
-        if sample_weight is not None and not self._is_frozen():
+        self._weight_base_fit = self._routes_sample_weight(sample_weight, fit_params)
+        X, y = indexable(X, y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        if self._is_frozen():
+            self._check_frozen_data(X, y)
+        unpruned, pruned = self._fit_prune(X, y, sample_weight)
+        self._set_fitted_attributes(unpruned, pruned)
+        return self
+
+    def _routes_sample_weight(self, sample_weight, fit_params):
+        """Whether ``sample_weight`` goes to the base estimator's ``fit``.
+
+        Without metadata routing, weights go wherever the estimator accepts
+        them (and are an error where it does not); with routing, where it
+        requests them.
+        """
+        if not _routing_enabled():
+            _raise_for_params(fit_params, self, "fit")
+            if sample_weight is None or self._is_frozen():
+                return False
             if not has_fit_parameter(self.estimator, "sample_weight"):
                 raise ValueError(
                     f"sample_weight was given but {type(self.estimator).__name__}"
                     ".fit does not accept sample_weight."
                 )
-        X, y = indexable(X, y)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
-        unpruned, pruned = self._fit_prune(X, y, sample_weight)
-        self._set_fitted_attributes(unpruned, pruned)
-        return self
+            return True
+        routed = process_routing(self, "fit", sample_weight=sample_weight, **fit_params)
+        if self._is_frozen():
+            return False
+        estimator_params = dict(routed["estimator"]["fit"])
+        unsupported = sorted(set(estimator_params) - {"sample_weight"})
+        if unsupported:
+            raise ValueError(
+                f"{type(self).__name__} routes only sample_weight to "
+                f"{type(self.estimator).__name__}.fit (it fits the estimator on "
+                f"subsets of the rows); got {unsupported}."
+            )
+        return "sample_weight" in estimator_params
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        Please check :ref:`User Guide <sklearn:metadata_routing>` on how the
+        routing mechanism works. The pruner consumes ``sample_weight`` itself
+        (its criterion) and routes it to the wrapped estimator's ``fit`` when
+        the estimator requests it; a ``FrozenEstimator`` is not refitted and
+        receives nothing.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter`
+            encapsulating routing information.
+        """
+        router = MetadataRouter(owner=self).add_self_request(self)
+        if not self._is_frozen():
+            router.add(
+                estimator=self.estimator,
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+        return router
+
+    def _check_frozen_data(self, X, y):
+        """Refuse data the frozen model was not fitted on, as it would.
+
+        The pruning criterion (and any fine-tuning) reads ``X`` and ``y`` by
+        position: columns in another order, or labels of another type, would
+        silently prune (or fine-tune) the model on the wrong signal.
+        """
+        base = self._base_estimator()
+        # An SVM with a callable or precomputed kernel records no feature count.
+        if hasattr(base, "n_features_in_"):
+            _check_feature_names(base, X, reset=False)
+            _check_n_features(base, X, reset=False)
+        if y is not None and is_classifier(base) and hasattr(base, "classes_"):
+            _check_known_labels(base, y)
 
     def _set_fitted_attributes(self, unpruned, pruned):
         self.estimator_ = pruned
@@ -245,6 +421,9 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         """
         if self._is_frozen():
             return self.estimator.estimator
+        if not getattr(self, "_weight_base_fit", True):
+            # Metadata routing: the estimator did not request the weights.
+            sample_weight = None
         return self._call_cached(
             _fit_estimator, clone(self.estimator), X, y, sample_weight
         )
@@ -252,36 +431,70 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
     def _call_cached(self, func, *args, mmap_mode=None):
         """``func(*args)`` through the ``memory`` cache, if there is one.
 
-        ``func`` must be a module-level function (joblib keys the cache on its
-        name and on a hash of ``args``). ``mmap_mode`` opens the numpy arrays
-        of a result cached on disk memory-mapped instead of reading them:
-        large, read-only results (e.g. factorisations) cost nothing to load.
+        ``func`` must be a module-level function. ``mmap_mode`` opens the
+        numpy arrays of a result cached on disk memory-mapped instead of
+        reading them: large, read-only results (e.g. factorisations) cost
+        nothing to load.
+
+        On disk, the result is stored with a digest of ``func``, of ``args``
+        and of the code of any function among the estimators' parameters, and
+        checked against it when loaded: a damaged or copied cache file, or a
+        kernel redefined under the same name, is recomputed, not reused.
         """
         if self.memory is None:
             return func(*args)
         try:
             memory = check_memory(self.memory)
-            if mmap_mode is not None and isinstance(memory, Memory):
-                # The same store, read memory-mapped (which excludes
-                # compression; the other settings are kept).
-                memory = Memory(
-                    memory.location,
-                    backend=memory.backend,
-                    mmap_mode=mmap_mode,
-                    verbose=0,
-                    backend_options=getattr(memory, "backend_options", None),
-                )
+            if isinstance(memory, Memory) and memory.location is not None:
+                return self._call_verified(memory, func, args, mmap_mode)
             return memory.cache(func)(*args)
         except OSError as error:
             # A cache that cannot be written must not stop the fit. joblib
             # itself recomputes (and says so) when a cached result is corrupt.
-            warnings.warn(
+            warn_once(
                 f"The memory cache {self.memory!r} could not be used ({error}); "
                 "computing without it.",
+                stacklevel=3,
+            )
+        except pickle.PicklingError:
+            # e.g. a lambda kernel: joblib can neither hash nor store it.
+            warn_once(
+                f"memory cannot cache {type(self._base_estimator()).__name__}: "
+                "joblib cannot pickle one of its parameters (a lambda or a local "
+                "function?); computing without the cache. Define such functions "
+                "at module level to have them cached.",
+                stacklevel=3,
+            )
+        return func(*args)
+
+    @staticmethod
+    def _call_verified(memory, func, args, mmap_mode):
+        """``func(*args)`` cached on disk under a digest checked when loaded."""
+        if mmap_mode is not None:
+            # The same store, read memory-mapped (which excludes compression;
+            # the other settings are kept).
+            memory = Memory(
+                memory.location,
+                backend=memory.backend,
+                mmap_mode=mmap_mode,
+                verbose=0,
+                backend_options=getattr(memory, "backend_options", None),
+            )
+        key = _cache_key(func, args)
+        # joblib hashes only the digest: the arguments were hashed into it.
+        stored_key, result = memory.cache(_keyed_call, ignore=["func", "args"])(
+            key, func, args
+        )
+        if stored_key != key:
+            warnings.warn(
+                f"A result in the memory cache {memory.location!r} does not "
+                "belong to the arguments it is stored under (a damaged or "
+                "copied cache file?); recomputed without it.",
                 UserWarning,
                 stacklevel=4,
             )
             return func(*args)
+        return result
 
     @abstractmethod
     def _fit_prune(self, X, y, sample_weight):
@@ -425,3 +638,27 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         tags.target_tags = copy.deepcopy(wrapped.target_tags)
         tags.input_tags = copy.deepcopy(wrapped.input_tags)
         return tags
+
+
+def _check_known_labels(estimator, y):
+    """Raise a ``ValueError`` if ``y`` holds a label not in ``classes_``.
+
+    Compared as Python objects, so that ``"1"`` is not taken for ``1`` (numpy
+    would cast one to the other).
+    """
+    classes = estimator.classes_
+    y = np.asarray(y)
+    if isinstance(classes, list):  # multi-output
+        columns = y.reshape(_num_samples(y), -1).T
+    else:
+        classes, columns = [classes], [y.ravel()]
+    for known, column in zip(classes, columns, strict=False):
+        known_labels = set(np.asarray(known).tolist())
+        unknown = [v for v in np.unique(column).tolist() if v not in known_labels]
+        if unknown:
+            raise ValueError(
+                f"y contains labels the frozen {type(estimator).__name__} was "
+                f"not fitted on: {unknown[:5]!r}; its classes_ are "
+                f"{np.asarray(known).tolist()[:10]!r}. Pass the labels it was "
+                "fitted with (same values and type)."
+            )

@@ -12,9 +12,9 @@ from sklearn.model_selection import check_cv
 from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch, _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Integral, validate_params
-from sklearn.utils.validation import indexable
+from sklearn.utils.validation import _check_sample_weight, indexable
 
-from ..base import BasePruner
+from ..base import BasePruner, check_cv_splits
 
 
 class InMemoryCache:
@@ -172,6 +172,8 @@ def pruning_curve(
     rates = _check_prune_rates(prune_rates)
     find_pruner(estimator)
     X, y, groups = indexable(X, y, groups)
+    if sample_weight is not None:
+        sample_weight = _check_sample_weight(sample_weight, X)
     cv = check_cv(cv, y, classifier=is_classifier(estimator))
     scorer = check_scoring(estimator, scoring=scoring)
     folds = Parallel(n_jobs=n_jobs)(
@@ -186,7 +188,7 @@ def pruning_curve(
             scorer,
             return_train_score,
         )
-        for train, test in cv.split(X, y, groups)
+        for train, test in check_cv_splits(cv.split(X, y, groups))
     )
     result = Bunch(prune_rates=np.asarray(rates, dtype=object))
     for key in folds[0]:
@@ -199,7 +201,9 @@ def _check_prune_rates(prune_rates):
     if not rates:
         raise ValueError("prune_rates must hold at least one rate; got none.")
     for rate in rates:
-        valid_number = isinstance(rate, Real) and 0 <= rate < 1
+        valid_number = (
+            isinstance(rate, Real) and not isinstance(rate, bool) and 0 <= rate < 1
+        )
         if not (valid_number or (isinstance(rate, str) and rate == "auto")):
             raise ValueError(
                 f"prune_rates must hold floats in [0, 1) or 'auto'; got {rate!r}."

@@ -198,8 +198,10 @@ def write_reduced_model(
     n_support = np.bincount(group, minlength=layout.n_groups)
     if layout.is_classifier and np.any(n_support == 0):
         raise RuntimeError("A reduced classifier must keep a vector of every class.")
-    dual_coef = np.ascontiguousarray(dual_coef, dtype=np.float64)
-    intercept = np.ascontiguousarray(intercept, dtype=np.float64).reshape(-1)
+    # Copies: the reduced model must share no array with ``estimator`` (a
+    # frozen model's ``_intercept_`` is passed as is when nothing is refitted).
+    dual_coef = np.array(dual_coef, dtype=np.float64, order="C")
+    intercept = np.array(intercept, dtype=np.float64, order="C").reshape(-1)
     if dual_coef.shape != (layout.n_rows, len(kept)):
         raise RuntimeError(
             f"dual_coef has shape {dual_coef.shape}, expected "

@@ -1,7 +1,10 @@
 """The demo behind ``python -m skprune``: every pruner on bundled data."""
 
+import argparse
+import sys
 import time
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 from sklearn.base import clone
@@ -19,7 +22,7 @@ from .svm import SVMPruner
 from .tree import TreePruner
 
 
-def predict_seconds(estimator, X, repeats=7):
+def predict_seconds(estimator, X, repeats=3):
     """Best-of-``repeats`` wall time of ``estimator.predict(X)``."""
     best = float("inf")
     for _ in range(repeats):
@@ -32,11 +35,14 @@ def predict_seconds(estimator, X, repeats=7):
 class Timer:
     """Predict time of pruned models relative to one unpruned model.
 
-    The two are timed in turn, best of several rounds each, so that a load
-    spike on a shared machine hits both alike.
+    The two are timed in turn, ``rounds`` rounds of 3 calls each, and the
+    fastest call of each kept: a load spike on a shared machine then hits
+    both alike, and only one of the many calls has to run undisturbed.
     """
 
-    def __init__(self, unpruned, X_timing, rounds=3):
+    calls_per_round = 3
+
+    def __init__(self, unpruned, X_timing, rounds=5):
         self.unpruned = unpruned
         self.X_timing = X_timing
         self.rounds = rounds
@@ -45,15 +51,57 @@ class Timer:
         pruned_best = unpruned_best = float("inf")
         for _ in range(self.rounds):
             unpruned_best = min(
-                unpruned_best, predict_seconds(self.unpruned, self.X_timing, 3)
+                unpruned_best,
+                predict_seconds(self.unpruned, self.X_timing, self.calls_per_round),
             )
-            pruned_best = min(pruned_best, predict_seconds(estimator, self.X_timing, 3))
+            pruned_best = min(
+                pruned_best,
+                predict_seconds(estimator, self.X_timing, self.calls_per_round),
+            )
         return pruned_best / unpruned_best
 
 
 def timing_rows(data, repeat):
     """The test rows repeated, so that the models' own work dominates."""
     return np.concatenate([data[1]] * repeat)
+
+
+class Demo:
+    """Settings of one demo run, and its progress lines.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer prune rates and a shorter CNN training.
+
+    rounds : int
+        Timing rounds (see :class:`Timer`).
+
+    out : file object
+        Where the tables and progress lines go.
+    """
+
+    def __init__(self, quick=False, rounds=5, out=None):
+        self.quick = quick
+        self.rounds = rounds
+        self.out = sys.stdout if out is None else out
+
+    def rates(self, full, quick):
+        return quick if self.quick else full
+
+    def timer(self, unpruned, X_timing):
+        return Timer(unpruned, X_timing, rounds=self.rounds)
+
+    def say(self, message):
+        print(message, file=self.out, flush=True)
+
+    @contextmanager
+    def step(self, what):
+        """Print ``what``, then how long it took, on one progress line."""
+        print(f"  {what} ...", end="", file=self.out, flush=True)
+        start = time.perf_counter()
+        yield
+        print(f" {time.perf_counter() - start:.2f} s", file=self.out, flush=True)
 
 
 def pruned_row(method, rate, unpruned, pruner, data, timer):
@@ -70,7 +118,15 @@ def pruned_row(method, rate, unpruned, pruner, data, timer):
     }
 
 
-def tree_rows(data):
+def prune_and_time(demo, rows, label, pruner, fit_data, row_args):
+    """Fit ``pruner`` on ``fit_data``, time it, and append its table row."""
+    method, rate = label
+    with demo.step(f"{method} prune_rate={rate}: prune and time"):
+        pruner.fit(*fit_data)
+        rows.append(pruned_row(method, rate, pruner=pruner, **row_args))
+
+
+def tree_rows(data, demo):
     """Each method's tree is grown once and pruned at every rate.
 
     Reduced-error pruning grows its tree on 75% of the training data and
@@ -82,50 +138,56 @@ def tree_rows(data):
     X_grow, X_prune, y_grow, y_prune = train_test_split(
         X_train, y_train, test_size=0.25, random_state=0, stratify=y_train
     )
-    setups = {
-        "cost_complexity": (clone(base).fit(X_train, y_train), X_train, y_train),
-        "reduced_error": (clone(base).fit(X_grow, y_grow), X_prune, y_prune),
-    }
+    with demo.step("growing the unpruned trees"):
+        setups = {
+            "cost_complexity": (clone(base).fit(X_train, y_train), X_train, y_train),
+            "reduced_error": (clone(base).fit(X_grow, y_grow), X_prune, y_prune),
+        }
     rows = []
     for method, (unpruned, X_fit, y_fit) in setups.items():
-        timer = Timer(unpruned, timing_rows(data, 10))
-        for rate in (0.0, 0.5, 0.8, 0.9, "auto"):
+        # A tree predicts in microseconds: many rows, or the ratio is noise.
+        row_args = dict(unpruned=unpruned, data=data)
+        row_args["timer"] = demo.timer(unpruned, timing_rows(data, 50))
+        for rate in demo.rates((0.0, 0.5, 0.8, 0.9, "auto"), (0.0, 0.8, "auto")):
             if method == "cost_complexity" and rate == "auto":
                 pruner = TreePruner(base, prune_rate=rate)
             else:
                 pruner = TreePruner(
                     FrozenEstimator(unpruned), method=method, prune_rate=rate
                 )
-            pruner.fit(X_fit, y_fit)
-            rows.append(pruned_row(method, rate, unpruned, pruner, data, timer))
+            prune_and_time(demo, rows, (method, rate), pruner, (X_fit, y_fit), row_args)
     return rows
 
 
-def svm_rows(data):
+def svm_rows(data, demo):
     """One RBF SVC, reduced to fewer support vectors at every rate."""
     X_train, _, y_train, _ = data
-    unpruned = SVC().fit(X_train, y_train)
-    timer = Timer(unpruned, timing_rows(data, 5))
+    with demo.step("fitting SVC()"):
+        unpruned = SVC().fit(X_train, y_train)
+    row_args = dict(unpruned=unpruned, data=data)
+    row_args["timer"] = demo.timer(unpruned, timing_rows(data, 5))
     rows = []
-    for rate in (0.0, 0.5, 0.8, 0.9):
+    for rate in demo.rates((0.0, 0.5, 0.8, 0.9), (0.0, 0.8)):
         pruner = SVMPruner(FrozenEstimator(unpruned), prune_rate=rate, random_state=0)
-        pruner.fit(X_train, y_train)
-        rows.append(pruned_row("dual_coef", rate, unpruned, pruner, data, timer))
+        label = ("dual_coef", rate)
+        prune_and_time(demo, rows, label, pruner, (X_train, y_train), row_args)
     return rows
 
 
-def mlp_rows(data):
+def mlp_rows(data, demo):
     """One MLP, pruned by hidden units and by weights, then fine-tuned."""
     X_train, _, y_train, _ = data
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), demo.step("training MLPClassifier((128, 128))"):
         # The demo trains briefly; convergence is not the point.
         warnings.simplefilter("ignore", ConvergenceWarning)
         unpruned = MLPClassifier((128, 128), max_iter=200, random_state=0)
         unpruned.fit(X_train, y_train)
     # Many rows: a small network's predict is otherwise mostly call overhead.
-    timer = Timer(unpruned, timing_rows(data, 40))
+    row_args = dict(unpruned=unpruned, data=data)
+    row_args["timer"] = demo.timer(unpruned, timing_rows(data, 40))
     rows = []
-    for method, rates in (("neuron", (0.0, 0.5, 0.75, 0.9)), ("weight", (0.9,))):
+    neuron_rates = demo.rates((0.0, 0.5, 0.75, 0.9), (0.0, 0.75))
+    for method, rates in (("neuron", neuron_rates), ("weight", (0.9,))):
         for rate in rates:
             pruner = MLPPruner(
                 FrozenEstimator(unpruned),
@@ -133,8 +195,8 @@ def mlp_rows(data):
                 prune_rate=rate,
                 random_state=0,
             )
-            pruner.fit(X_train, y_train)
-            rows.append(pruned_row(method, rate, unpruned, pruner, data, timer))
+            label = (method, rate)
+            prune_and_time(demo, rows, label, pruner, (X_train, y_train), row_args)
     return rows
 
 
@@ -143,7 +205,7 @@ def _as_images(X):
     return X.astype(np.float32).reshape(-1, 1, 8, 8)
 
 
-def cnn_rows(data):
+def cnn_rows(data, demo):
     """A small skorch CNN, its filters removed and fine-tuned (torch extra)."""
     import torch
     from skorch import NeuralNetClassifier
@@ -153,27 +215,30 @@ def cnn_rows(data):
     X_train, X_test, y_train, y_test = data
     images = (_as_images(X_train), _as_images(X_test), y_train, y_test)
     torch.manual_seed(0)
-    unpruned = NeuralNetClassifier(
-        DigitsCNN,
-        criterion=torch.nn.CrossEntropyLoss,
-        optimizer=torch.optim.Adam,
-        lr=0.003,
-        max_epochs=15,
-        batch_size=256,
-        train_split=None,
-        verbose=0,
-    ).fit(images[0], y_train)
-    timer = Timer(unpruned, timing_rows(images, 10))
+    epochs = demo.rates(15, 5)
+    with demo.step(f"training DigitsCNN for {epochs} epochs"):
+        unpruned = NeuralNetClassifier(
+            DigitsCNN,
+            criterion=torch.nn.CrossEntropyLoss,
+            optimizer=torch.optim.Adam,
+            lr=0.003,
+            max_epochs=epochs,
+            batch_size=256,
+            train_split=None,
+            verbose=0,
+        ).fit(images[0], y_train)
+    row_args = dict(unpruned=unpruned, data=images)
+    row_args["timer"] = demo.timer(unpruned, timing_rows(images, 10))
     rows = []
-    for rate in (0.0, 0.5, 0.75):
+    for rate in demo.rates((0.0, 0.5, 0.75), (0.0, 0.5)):
         pruner = ConvPruner(
             FrozenEstimator(unpruned),
             prune_rate=rate,
-            fine_tune_epochs=5,
+            fine_tune_epochs=demo.rates(5, 2),
             random_state=0,
         )
-        pruner.fit(images[0], y_train)
-        rows.append(pruned_row("filter (l1)", rate, unpruned, pruner, images, timer))
+        label = ("filter (l1)", rate)
+        prune_and_time(demo, rows, label, pruner, (images[0], y_train), row_args)
     return rows
 
 
@@ -193,21 +258,22 @@ def format_table(rows):
     return "\n".join(lines)
 
 
-SECTIONS = (
-    (
+# family -> (title, rows function, note printed under the table)
+SECTIONS = {
+    "tree": (
         "TreePruner(DecisionTreeClassifier(random_state=0)); units = leaves",
         tree_rows,
         "reduced_error grows its tree on 75% of the training data and prunes on "
         "the rest. A tree's predict time follows its depth and scikit-learn's "
         "input checks, so pruning shrinks a tree more than it speeds it up.",
     ),
-    (
+    "svm": (
         "SVMPruner(SVC()); units = support vectors",
         svm_rows,
         "The kept vectors' coefficients are re-solved to match the unpruned "
         "decision function; predict time falls with the number of vectors.",
     ),
-    (
+    "mlp": (
         "MLPPruner(MLPClassifier((128, 128))); units = hidden units (neuron) "
         "or weights (weight)",
         mlp_rows,
@@ -215,33 +281,89 @@ SECTIONS = (
         "weights in arrays of the same shape (smaller when stored sparse, not "
         "faster). Both are fine-tuned after pruning.",
     ),
+    "cnn": (
+        "ConvPruner(skorch NeuralNetClassifier(DigitsCNN)); units = conv filters",
+        cnn_rows,
+        "Filters are removed from every Conv2d, and the layers rebuilt smaller "
+        "(with their BatchNorm and the Linear head); the net is then fine-tuned. "
+        "Predict goes through skorch, whose per-batch overhead caps the speed-up.",
+    ),
+}
+
+# Families whose section needs an optional extra.
+NEEDS_TORCH = {"cnn"}
+
+TORCH_HINT = (
+    "CNN filter pruning (skprune.torch.ConvPruner) needs the optional torch "
+    'extra, pip install "skprune[torch]"; it is then shown here too.'
 )
 
-CNN_SECTION = (
-    "ConvPruner(skorch NeuralNetClassifier(DigitsCNN)); units = conv filters",
-    cnn_rows,
-    "Filters are removed from every Conv2d, and the layers rebuilt smaller "
-    "(with their BatchNorm and the Linear head); the net is then fine-tuned. "
-    "Predict goes through skorch, whose per-batch overhead caps the speed-up.",
-)
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m skprune",
+        description=(
+            "Prune trees, an SVM, an MLP and (with the torch extra) a CNN on "
+            "scikit-learn's digits data, and print size, test accuracy and "
+            "predict time before and after."
+        ),
+    )
+    parser.add_argument(
+        "families",
+        nargs="*",
+        metavar="FAMILY",
+        help=f"families to show, among {', '.join(SECTIONS)} (default: all "
+        "that are installed)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer prune rates and a shorter CNN training (about a third of the time)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="timing rounds: each model is called 3 times a round, pruned and "
+        "unpruned in turn, and the fastest call kept (default: 5)",
+    )
+    args = parser.parse_args(argv)
+    unknown = [f for f in args.families if f not in SECTIONS]
+    if unknown:
+        parser.error(
+            f"unknown family {unknown[0]!r}; choose from {', '.join(SECTIONS)}"
+        )
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    return args
 
 
-def main():
+def main(argv=None):
+    """Run the demo; ``argv`` as on the command line (default: ``sys.argv``)."""
+    args = parse_args(argv)
+    torch_ok = torch_extra_installed()
+    families = list(args.families) or [
+        f for f in SECTIONS if f not in NEEDS_TORCH or torch_ok
+    ]
+    if not torch_ok and NEEDS_TORCH & set(args.families):
+        print(TORCH_HINT, file=sys.stderr)
+        return 2
+    demo = Demo(quick=args.quick, rounds=args.rounds)
     X, y = load_digits(return_X_y=True)
     X = X / 16.0  # pixel intensities to [0, 1], as SVMs and MLPs need
     data = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
-    print("skprune demo: load_digits (1797 samples, 64 features, 10 classes)")
-    print(
+    demo.say("skprune demo: load_digits (1797 samples, 64 features, 10 classes)")
+    demo.say(
         "Accuracy is on a 30% test split; predict_time_ratio is pruned / "
-        "unpruned (below 1 is faster)."
+        "unpruned time (below 1 is faster), the fastest of "
+        f"{args.rounds * Timer.calls_per_round} calls each, timed in turn."
     )
-    sections = SECTIONS + ((CNN_SECTION,) if torch_extra_installed() else ())
-    for title, make_rows, note in sections:
-        print(f"\n{title}")
-        print(format_table(make_rows(data)))
-        print(note)
-    if not torch_extra_installed():
-        print(
-            "\nCNN filter pruning (skprune.torch.ConvPruner) needs the optional "
-            'torch extra, pip install "skprune[torch]"; it is then shown here too.'
-        )
+    for family in families:
+        title, make_rows, note = SECTIONS[family]
+        demo.say(f"\n{title}")
+        rows = make_rows(data, demo)
+        demo.say(format_table(rows))
+        demo.say(note)
+    if not torch_ok and not args.families:
+        demo.say("\n" + TORCH_HINT)
+    return 0

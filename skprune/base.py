@@ -328,6 +328,15 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         if y is not None and is_classifier(base) and hasattr(base, "classes_"):
             _check_known_labels(base, y)
 
+    def _log(self, message, level=1):
+        """Print a progress line when the pruner's ``verbose`` reaches ``level``.
+
+        For families with a ``verbose`` parameter (those whose pruning can
+        take long); a line per round at 1, more detail above.
+        """
+        if getattr(self, "verbose", 0) >= level:
+            print(f"[{type(self).__name__}] {message}", flush=True)
+
     def _set_fitted_attributes(self, unpruned, pruned):
         self.estimator_ = pruned
         self.n_units_before_ = self._count_units(unpruned)

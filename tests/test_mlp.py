@@ -599,3 +599,18 @@ def test_too_few_samples_for_auto():
     pruner = MLPPruner(small_mlp(), prune_rate="auto", validation_fraction=0.5)
     with pytest.raises(ValueError, match="validation_fraction=0.5.*n_samples=2"):
         pruner.fit(X_train[:2], y_train[:2])
+
+
+def test_verbose_prints_a_line_per_round(capsys):
+    X_train, _, y_train, _ = digits_split()
+    frozen_digits_pruner(prune_rate=0.5, n_iterations=2).fit(X_train, y_train)
+    assert capsys.readouterr().out == ""
+    frozen_digits_pruner(prune_rate=0.5, n_iterations=2, verbose=1).fit(
+        X_train, y_train
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith("[MLPPruner] pruned to rate") for line in lines)
+    assert "24 neurons left" in lines[-1]  # half of 32 + 16
+    frozen_digits_pruner(prune_rate="auto", verbose=1).fit(X_train, y_train)
+    assert "auto: held-out score" in capsys.readouterr().out

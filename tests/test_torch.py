@@ -432,6 +432,14 @@ def test_iterative_pruning_fine_tunes_every_round():
     assert pruner.score(X_test, y_test) > 0.8
 
 
+def test_verbose_prints_a_line_per_round(capsys):
+    X_train, _, y_train, _ = digits_split()
+    frozen_pruner(prune_rate=0.5, n_iterations=2, verbose=1).fit(X_train, y_train)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[-1].startswith("[ConvPruner] pruned to rate 0.5: 12 filters left")
+
+
 def test_learning_rate_sets_the_fine_tuning_rate():
     X_train, _, y_train, _ = digits_split()
     pruner = frozen_pruner(learning_rate=0.003, fine_tune_epochs=1).fit(

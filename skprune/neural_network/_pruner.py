@@ -2,6 +2,7 @@
 
 import copy
 import math
+import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -185,6 +186,11 @@ class MLPPruner(BasePruner):
         Cache of the fitted unpruned network, keyed on its parameters and its
         training data: a search over ``prune_rate`` fits it once per fold.
 
+    verbose : int, default=0
+        Progress messages: at 1 or more, a line per pruning round (units left,
+        fine-tuning epochs, loss and time), and with
+        ``prune_rate="auto"`` the held-out score of every rate tried.
+
     Attributes
     ----------
     estimator_ : MLPClassifier or MLPRegressor
@@ -307,6 +313,7 @@ class MLPPruner(BasePruner):
         "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -325,6 +332,7 @@ class MLPPruner(BasePruner):
         validation_fraction=0.1,
         random_state=None,
         memory=None,
+        verbose=0,
     ):
         super().__init__(
             estimator, prune_rate=prune_rate, random_state=random_state, memory=memory
@@ -338,6 +346,7 @@ class MLPPruner(BasePruner):
         self.learning_rate = learning_rate
         self.tol = tol
         self.validation_fraction = validation_fraction
+        self.verbose = verbose
 
     def _fit_prune(self, X, y, sample_weight):
         rng = check_random_state(self.random_state)
@@ -381,7 +390,12 @@ class MLPPruner(BasePruner):
         accepted = session.snapshot()
         for rate in _AUTO_RATES:
             session.step(rate)
-            if session.network.score(X_val, y_val, sample_weight=w_val) >= floor:
+            score = session.network.score(X_val, y_val, sample_weight=w_val)
+            self._log(
+                f"auto: held-out score {score:.4f} at rate {rate:.3g} "
+                f"({'at or above' if score >= floor else 'below'} the floor {floor:.4f})"
+            )
+            if score >= floor:
                 accepted = session.snapshot()
         session.restore(accepted)
         return session.network
@@ -460,6 +474,7 @@ class _PruningSession:
         """Prune to ``rate`` of the starting units, then fine-tune."""
         if rate == 0:
             return
+        start = time.perf_counter()
         if self.pruner.method == "weight":
             self._prune_weights(rate)
         else:
@@ -483,6 +498,12 @@ class _PruningSession:
         )
         if loss is not None:
             self.fine_tune_loss = loss
+        self.pruner._log(
+            f"pruned to rate {rate:.3g}: {self.pruner._count_units(self.network)} "
+            f"{self.pruner.method}s left, fine-tuned {self.epochs} epochs"
+            + ("" if loss is None else f", loss {loss:.4g}")
+            + f" ({time.perf_counter() - start:.2f} s)"
+        )
 
     def snapshot(self):
         masks = None if self.masks is None else [m.copy() for m in self.masks]

@@ -1,6 +1,7 @@
 """ConvPruner: filter and channel pruning of skorch-wrapped CNNs."""
 
 import copy
+import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,7 +12,7 @@ from sklearn.utils.validation import _num_samples
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.utils import to_tensor
 
-from ..base import BasePruner
+from ..base import BasePruner, _PruneRateInterval
 from ..neural_network._pruner import _cubic_schedule, _global_top, _n_keep, _top
 from ._criteria import (
     CHANNEL_CRITERIA,
@@ -135,6 +136,10 @@ class ConvPruner(BasePruner):
         Cache of the fitted unpruned network, keyed on its parameters and its
         training data: a search over ``prune_rate`` fits it once per fold.
 
+    verbose : int, default=0
+        Progress messages: at 1 or more, a line per pruning round (units left,
+        fine-tuning epochs, loss and time).
+
     Attributes
     ----------
     estimator_ : NeuralNetClassifier or NeuralNetRegressor
@@ -250,7 +255,7 @@ class ConvPruner(BasePruner):
 
     _parameter_constraints: dict = {
         **BasePruner._parameter_constraints,
-        "prune_rate": [Interval(Real, 0, 1, closed="left")],
+        "prune_rate": [_PruneRateInterval(Real, 0, 1, closed="left")],
         "method": [StrOptions({"filter", "channel"})],
         "criterion": [
             StrOptions({"auto", *FILTER_CRITERIA, *CHANNEL_CRITERIA}),
@@ -260,6 +265,7 @@ class ConvPruner(BasePruner):
         "fine_tune_epochs": [Interval(Integral, 0, None, closed="left")],
         "n_iterations": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -275,6 +281,7 @@ class ConvPruner(BasePruner):
         learning_rate=None,
         random_state=None,
         memory=None,
+        verbose=0,
     ):
         super().__init__(
             estimator, prune_rate=prune_rate, random_state=random_state, memory=memory
@@ -285,6 +292,7 @@ class ConvPruner(BasePruner):
         self.fine_tune_epochs = fine_tune_epochs
         self.n_iterations = n_iterations
         self.learning_rate = learning_rate
+        self.verbose = verbose
 
     def _fit_prune(self, X, y, sample_weight):
         if sample_weight is not None:
@@ -361,6 +369,7 @@ class _PruningSession:
 
     def step(self, rate):
         """Prune to ``rate`` of the starting filters, then fine-tune."""
+        start = time.perf_counter()
         scores = self._scores()
         keep = self._kept_filters(scores, rate)
         rebuild(self.net.module_, self.structure, keep)
@@ -371,6 +380,12 @@ class _PruningSession:
                 group["lr"] = self.pruner.learning_rate
         if self.pruner.fine_tune_epochs > 0:
             self.net.partial_fit(self.X, self.y, epochs=self.pruner.fine_tune_epochs)
+        n_left = sum(_widths(self.net.module_, self.structure).values())
+        self.pruner._log(
+            f"pruned to rate {rate:.3g}: {n_left} {self.pruner.method}s left, "
+            f"fine-tuned {self.pruner.fine_tune_epochs} epochs "
+            f"({time.perf_counter() - start:.2f} s)"
+        )
 
     def _scores(self):
         rows = self.scoring_rows

@@ -26,8 +26,8 @@ For every problem, in one run:
    with each criterion (l2, taylor, activation), one-shot and in 3 rounds;
    weight pruning (global magnitude), one-shot and in 3 rounds; all with the
    pruner's defaults otherwise (``fine_tune_epochs="auto"``: a quarter of
-   the unpruned network's epochs in total); and the two naive baselines of
-   DESIGN.md: neuron pruning by weight norm + 5 fine-tune epochs at the
+   the unpruned network's epochs in total); and the two naive baselines the
+   project started from: neuron pruning by weight norm + 5 fine-tune epochs at the
    estimator's own learning rate, without the other ingredients, and global
    magnitude weight pruning without fine-tuning. Per row: test accuracy,
    parameters, predict-time ratio unpruned / pruned (the two timed in

@@ -48,7 +48,7 @@ from sklearn.utils.validation import (
 _WARNED = set()
 
 
-def warn_once(message, category=UserWarning, stacklevel=2):
+def _warn_once(message, category=UserWarning, stacklevel=2):
     """``warnings.warn`` that shows a given message once per process."""
     if (message, category) in _WARNED:
         return
@@ -120,7 +120,7 @@ def _keyed_call(key, func, args):
     return key, func(*args)
 
 
-def check_cv_splits(splits, param_name="cv"):
+def _check_cv_splits(splits, param_name="cv"):
     """The (train, test) pairs of ``splits`` as a list; at least one.
 
     An empty list, or a generator already consumed (``check_cv`` turns an
@@ -460,14 +460,14 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         except OSError as error:
             # A cache that cannot be written must not stop the fit. joblib
             # itself recomputes (and says so) when a cached result is corrupt.
-            warn_once(
+            _warn_once(
                 f"The memory cache {self.memory!r} could not be used ({error}); "
                 "computing without it.",
                 stacklevel=3,
             )
         except pickle.PicklingError:
             # e.g. a lambda kernel: joblib can neither hash nor store it.
-            warn_once(
+            _warn_once(
                 f"memory cannot cache {type(self._base_estimator()).__name__}: "
                 "joblib cannot pickle one of its parameters (a lambda or a local "
                 "function?); computing without the cache. Define such functions "

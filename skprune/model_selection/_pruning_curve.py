@@ -14,7 +14,7 @@ from sklearn.utils import Bunch, _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Integral, validate_params
 from sklearn.utils.validation import _check_sample_weight, indexable
 
-from ..base import BasePruner, check_cv_splits
+from ..base import BasePruner, _check_cv_splits
 
 
 class InMemoryCache:
@@ -188,7 +188,7 @@ def pruning_curve(
             scorer,
             return_train_score,
         )
-        for train, test in check_cv_splits(cv.split(X, y, groups))
+        for train, test in _check_cv_splits(cv.split(X, y, groups))
     )
     result = Bunch(prune_rates=np.asarray(rates, dtype=object))
     for key in folds[0]:

@@ -12,7 +12,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples, validate_data
 
-from ..base import BasePruner, warn_once
+from ..base import BasePruner, _warn_once
 from ._kernels import SVKernel
 from ._libsvm_model import (
     SVLayout,
@@ -435,7 +435,7 @@ class SVMPruner(BasePruner):
         cacheable = self.memory is not None and isinstance(self.criterion, str)
         if cacheable and not isinstance(self.random_state, Integral):
             cacheable = False
-            warn_once(
+            _warn_once(
                 "memory caches the SVM's fit but not its factorised refit "
                 "unless random_state is an int (every fit draws new "
                 "tie-breaking keys and fitting subsample): each prune rate "

@@ -12,7 +12,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples
 
-from ..base import BasePruner, _take_rows, check_cv_splits, warn_once
+from ..base import BasePruner, _take_rows, _check_cv_splits, _warn_once
 from ._node_stats import backfit_tree, check_backfit_supported, node_risk, path_losses
 from ._rebuild import build_pruned_tree, with_tree
 from ._weakest_link import (
@@ -229,7 +229,7 @@ class TreePruner(BasePruner):
             X_prune, y_prune, w_prune = X, y, sample_weight
         else:
             if self.memory is not None and self.random_state is None:
-                warn_once(
+                _warn_once(
                     "memory has no effect with method='reduced_error' and "
                     "random_state=None: every fit draws a new pruning set and so "
                     "grows a new tree. Set random_state to an int.",
@@ -272,7 +272,7 @@ class TreePruner(BasePruner):
         loss_sum = np.zeros(len(candidates) + 1)
         loss_sq_sum = np.zeros(len(candidates) + 1)
         cv = check_cv(self.cv, y, classifier=is_classifier(self))
-        for train, test in check_cv_splits(cv.split(X, y), "cv"):
+        for train, test in _check_cv_splits(cv.split(X, y), "cv"):
             fold_weight = None if sample_weight is None else weight[train]
             fold_tree = self._fit_base(
                 _safe_indexing(X, train), _safe_indexing(y, train), fold_weight

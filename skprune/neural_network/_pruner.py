@@ -391,9 +391,10 @@ class MLPPruner(BasePruner):
         for rate in _AUTO_RATES:
             session.step(rate)
             score = session.network.score(X_val, y_val, sample_weight=w_val)
+            side = "at or above" if score >= floor else "below"
             self._log(
                 f"auto: held-out score {score:.4f} at rate {rate:.3g} "
-                f"({'at or above' if score >= floor else 'below'} the floor {floor:.4f})"
+                f"({side} the floor {floor:.4f})"
             )
             if score >= floor:
                 accepted = session.snapshot()

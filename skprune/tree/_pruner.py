@@ -12,7 +12,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples
 
-from ..base import BasePruner, _take_rows, _check_cv_splits, _warn_once
+from ..base import BasePruner, _check_cv_splits, _take_rows, _warn_once
 from ._node_stats import backfit_tree, check_backfit_supported, node_risk, path_losses
 from ._rebuild import build_pruned_tree, with_tree
 from ._weakest_link import (

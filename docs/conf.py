@@ -6,7 +6,9 @@ Build from the repository root with::
 """
 
 import os
+import shutil
 import sys
+from pathlib import Path
 
 # Document the source tree, whether or not skprune is installed.
 sys.path.insert(0, os.path.abspath(".."))
@@ -35,6 +37,7 @@ extensions = [
     "sphinx.ext.intersphinx",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "myst_nb",
 ]
 
 # The gallery: docs/examples/plot_*.py run at build time, so they never rot.
@@ -47,8 +50,20 @@ sphinx_gallery_conf = {
     "reference_url": {"skprune": None},
 }
 
+# The notebooks of benchmarks/notebooks/, shown with the outputs they were
+# committed with (benchmarks/notebooks/build.py runs them): copied here, next
+# to the pages, at every build.
+_NOTEBOOKS = Path(__file__).resolve().parent.parent / "benchmarks" / "notebooks"
+_NOTEBOOK_PAGES = Path(__file__).resolve().parent / "notebooks"
+_NOTEBOOK_PAGES.mkdir(exist_ok=True)
+for _notebook in sorted(_NOTEBOOKS.glob("*.ipynb")):
+    shutil.copyfile(_notebook, _NOTEBOOK_PAGES / _notebook.name)
+nb_execution_mode = "off"
+
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "examples"]
+# sphinx-gallery also writes a notebook per example: they are downloads, not
+# pages.
+exclude_patterns = ["_build", "examples", "auto_examples/*.ipynb"]
 default_role = "literal"
 
 # autosummary writes one page per public object into docs/generated/.

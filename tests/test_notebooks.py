@@ -51,6 +51,9 @@ def test_committed_notebook_matches_its_source_and_was_run(name):
     assert all(cell.execution_count is not None for cell in code)
     errors = [o for c in code for o in c.outputs if o.output_type == "error"]
     assert not errors
+    # No warning of the machine that built it (they print file paths).
+    streams = "".join(o.get("text", "") for c in code for o in c.outputs)
+    assert "site-packages" not in streams
     # Its results read on a code host: a table and at least one plot.
     data = [o.get("data", {}) for c in code for o in c.outputs]
     assert any("text/html" in d for d in data)

@@ -102,23 +102,15 @@ preprocess = make_column_transformer(
     ),
 )
 if classification:
-    pruners = {
-        "tree": TreePruner(DecisionTreeClassifier(random_state=0)),
-        "SVM": SVMPruner(SVC(), random_state=0),
-        "MLP": MLPPruner(
-            MLPClassifier((64, 64), max_iter=300, random_state=0), random_state=0
-        ),
-    }
-    splitter = StratifiedKFold(CV, shuffle=True, random_state=0)
+    Tree, SVM, MLP, Folds = DecisionTreeClassifier, SVC, MLPClassifier, StratifiedKFold
 else:
-    pruners = {
-        "tree": TreePruner(DecisionTreeRegressor(random_state=0)),
-        "SVM": SVMPruner(SVR(), random_state=0),
-        "MLP": MLPPruner(
-            MLPRegressor((64, 64), max_iter=300, random_state=0), random_state=0
-        ),
-    }
-    splitter = KFold(CV, shuffle=True, random_state=0)
+    Tree, SVM, MLP, Folds = DecisionTreeRegressor, SVR, MLPRegressor, KFold
+pruners = {
+    "tree": TreePruner(Tree(random_state=0)),
+    "SVM": SVMPruner(SVM(), random_state=0),
+    "MLP": MLPPruner(MLP((64, 64), max_iter=300, random_state=0), random_state=0),
+}
+splitter = Folds(CV, shuffle=True, random_state=0)
 
 # Shuffled and (for classes) stratified: files are often stored sorted.
 X_train, X_test, y_train, y_test = train_test_split(

@@ -15,9 +15,7 @@ from sklearn.datasets import (
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, KFold, train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.model_selection import KFold, train_test_split
 from sklearn.tree import (
     DecisionTreeClassifier,
     DecisionTreeRegressor,
@@ -425,8 +423,10 @@ def test_simplify_leaves_no_split_with_agreeing_leaves():
     simple = simplify(trees["classifier"]).tree_
     predicted = simple.value[:, 0].argmax(axis=1)
     left, right = simple.children_left, simple.children_right
-    both_leaves = (left >= 0) & (left[np.maximum(left, 0)] == -1) & (
-        right[np.maximum(right, 0)] == -1
+    both_leaves = (
+        (left >= 0)
+        & (left[np.maximum(left, 0)] == -1)
+        & (right[np.maximum(right, 0)] == -1)
     )
     for node in np.flatnonzero(both_leaves):
         assert predicted[left[node]] != predicted[right[node]]

@@ -274,13 +274,9 @@ class TreePruner(BasePruner):
                 X, y, sample_weight
             )
             tree = self._fit_base(X_train, y_train, w_train)
-        path, auto_rank = _reduced_error_path(tree, X_prune, y_prune, w_prune)
-        if self.prune_rate == "auto":
-            # Quinlan's rule: collapse where the pruning-set error does not grow.
-            step = path.step_for_alpha(auto_rank)
-        else:
-            step = path.step_for_max_leaves(_max_leaves(tree, self.prune_rate))
-        return tree, _prune_to_step(tree, path, step)
+        return tree, prune_tree(
+            tree, "reduced_error", self.prune_rate, X_prune, y_prune, w_prune
+        )
 
     def _holdout(self, X, y, sample_weight):
         """Split off the pruning set, stratified for classifiers when possible."""
@@ -339,10 +335,15 @@ class TreePruner(BasePruner):
         return int(estimator.tree_.n_leaves)
 
     def _count_params(self, estimator):
-        tree = estimator.tree_
-        n_leaves = int(tree.n_leaves)
-        n_internal = tree.node_count - n_leaves
-        return 2 * n_internal + n_leaves * tree.n_outputs * int(tree.max_n_classes)
+        return count_tree_params(estimator)
+
+
+def count_tree_params(estimator):
+    """A feature and a threshold per internal node, the values of the leaves."""
+    tree = estimator.tree_
+    n_leaves = int(tree.n_leaves)
+    n_internal = tree.node_count - n_leaves
+    return 2 * n_internal + n_leaves * tree.n_outputs * int(tree.max_n_classes)
 
 
 def _select_candidate(mean, std_error, selection):
@@ -396,6 +397,29 @@ def _reduced_error_path(estimator, X_prune, y_prune, w_prune):
     )
     thresholds = prune_thresholds(left, right, ranks)
     return PruningPath(left, right, thresholds, tol=0.5), auto_rank
+
+
+def prune_tree(estimator, method, prune_rate, X_prune=None, y_prune=None, w_prune=None):
+    """A pruned copy of a fitted tree, with no refit and no cross-validation.
+
+    ``"cost_complexity"`` takes a numeric ``prune_rate``; ``"reduced_error"``
+    prunes on ``(X_prune, y_prune, w_prune)`` (``y`` as the tree's own
+    classes), and ``"auto"`` is Quinlan's rule.
+    """
+    if method == "cost_complexity":
+        path = _cost_complexity_path(estimator)
+        return _prune_to_step(
+            estimator,
+            path,
+            path.step_for_max_leaves(_max_leaves(estimator, prune_rate)),
+        )
+    path, auto_rank = _reduced_error_path(estimator, X_prune, y_prune, w_prune)
+    if prune_rate == "auto":
+        # Quinlan's rule: collapse where the pruning-set error does not grow.
+        step = path.step_for_alpha(auto_rank)
+    else:
+        step = path.step_for_max_leaves(_max_leaves(estimator, prune_rate))
+    return _prune_to_step(estimator, path, step)
 
 
 def _max_leaves(estimator, prune_rate):

@@ -59,6 +59,12 @@ Three things are measured in one run:
    over the outer folds (one run each). Target: the defaults within 0.01
    (accuracy or R²) of the grid on every set, at a fraction of its cost.
 
+5. **simplify on real data.** On the same sets, the leaves that
+   :func:`skprune.tree.simplify` removes (``keep="predict"`` and
+   ``keep="values"``) from a fully grown tree, from a tree grown with
+   ``min_samples_leaf=5`` and from the tree of ``"auto"``, all fitted on the
+   whole set; its predictions are checked identical on the set.
+
 Results are printed as tables and written to ``benchmarks/results/`` as JSON
 (all raw times, ratios and metadata) and, if matplotlib is importable, a PNG
 plot of test accuracy against the number of leaves.
@@ -100,7 +106,7 @@ from sklearn.model_selection import (
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 import skprune
-from skprune.tree import TreePruner
+from skprune.tree import TreePruner, simplify
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 FULL_N_SAMPLES = 250_000
@@ -504,6 +510,55 @@ def bench_real(quick):
     return [real_set_rows(name, 3 if quick else 5) for name in names]
 
 
+def simplify_rows(quick):
+    """Leaves removed by simplify from trees of three kinds on every set."""
+    rows = []
+    names = (
+        QUICK_REAL_SETS if quick else (*real_data.CLASSIFICATION, *real_data.REGRESSION)
+    )
+    for name in names:
+        X, y, task = real_data.load(name)
+        tree_class = (
+            DecisionTreeClassifier
+            if task == "classification"
+            else DecisionTreeRegressor
+        )
+        trees = {
+            "fully_grown": tree_class(random_state=SEED).fit(X, y),
+            "min_samples_leaf_5": tree_class(min_samples_leaf=5, random_state=SEED).fit(
+                X, y
+            ),
+            "auto": TreePruner(tree_class(random_state=SEED), random_state=SEED)
+            .fit(X, y)
+            .estimator_,
+        }
+        row = {"name": name, "task": task}
+        for kind, tree in trees.items():
+            simple = simplify(tree)
+            exact = simplify(tree, keep="values")
+            if not np.array_equal(simple.predict(X), tree.predict(X)):
+                raise AssertionError(f"simplify changed predictions on {name}")
+            row[kind] = {
+                "leaves": int(tree.get_n_leaves()),
+                "removed_predict": int(tree.get_n_leaves() - simple.get_n_leaves()),
+                "removed_values": int(tree.get_n_leaves() - exact.get_n_leaves()),
+            }
+        rows.append(row)
+    return rows
+
+
+def print_simplify(rows):
+    print("\n5. simplify: leaves removed (keep='predict' / keep='values')")
+    kinds = ("fully_grown", "min_samples_leaf_5", "auto")
+    print(f"{'data set':<16}" + "".join(f"{k:>26}" for k in kinds))
+    for r in rows:
+        cells = [
+            f"{r[k]['leaves']}: -{r[k]['removed_predict']} / -{r[k]['removed_values']}"
+            for k in kinds
+        ]
+        print(f"{r['name']:<16}" + "".join(f"{c:>26}" for c in cells))
+
+
 def print_real(rows):
     print(
         "\n4. 'auto' on real data (outer CV mean; diff to sklearn's 30-alpha "
@@ -728,6 +783,8 @@ def run(args):
     if args.sections in ("all", "real"):
         results["real_data"] = bench_real(args.quick)
         print_real(results["real_data"])
+        results["simplify"] = simplify_rows(args.quick)
+        print_simplify(results["simplify"])
     return results
 
 
@@ -768,7 +825,20 @@ def main(argv=None):
     args = parse_args(argv)
     start = time.perf_counter()
     results = run(args)
-    results.setdefault("metadata", {"quick": args.quick, "n_jobs": 1})
+    results.setdefault(
+        "metadata",
+        {
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "sklearn_version": sklearn.__version__,
+            "numpy_version": np.__version__,
+            "skprune_version": skprune.__version__,
+            "python_version": platform.python_version(),
+            "platform": platform.platform(),
+            "quick": args.quick,
+            "n_jobs": 1,
+            "timer": "time.process_time (section 4)",
+        },
+    )
     results["metadata"]["sections"] = args.sections
     results["metadata"]["total_time_s"] = time.perf_counter() - start
     args.output_dir.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,6 @@
 """ForestPruner: select the trees of a random forest, or prune their leaves."""
 
 import copy
-import math
 from numbers import Real
 
 import numpy as np
@@ -19,7 +18,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples
 
 from ..base import BasePruner, _take_rows
-from ..tree._pruner import count_tree_params, prune_tree
+from ..tree._pruner import (
+    cost_complexity_prune_to_rates,
+    count_tree_params,
+    n_units_kept,
+    prune_tree,
+)
 from ._selection import FlatOutputs, OutputLoss, forest_loss, ordered_aggregation
 
 _BOOSTING = (
@@ -94,7 +98,9 @@ class ForestPruner(BasePruner):
 
     random_state : int, RandomState instance or None, default=None
         Controls the held-out split. The forest's own randomness is its
-        ``random_state``.
+        ``random_state``. Set it when using ``memory`` with a forest without
+        bootstrap: with None, every fit holds out other rows and so grows
+        another forest.
 
     memory : str, object with the joblib.Memory interface or None, default=None
         Cache of the fitted unpruned forest, keyed on its parameters and its
@@ -229,9 +235,7 @@ class ForestPruner(BasePruner):
         else:
             leaf_method, leaf_rate = self.method, self.prune_rate
         if leaf_method is not None:
-            trees = self._prune_leaves(
-                forest, trees, selection_set, leaf_method, leaf_rate
-            )
+            trees = _prune_leaves(trees, selection_set, leaf_method, leaf_rate)
         else:
             trees = copy.deepcopy(trees)
         return forest, _with_trees(forest, trees)
@@ -261,7 +265,7 @@ class ForestPruner(BasePruner):
         if self.prune_rate == "auto":
             n_steps = n_trees
         else:
-            n_steps = max(1, math.ceil(round((1 - self.prune_rate) * n_trees, 9)))
+            n_steps = n_units_kept(n_trees, self.prune_rate)
         order, losses = ordered_aggregation(
             selection_set.flat_outputs(), selection_set.loss, n_steps
         )
@@ -269,24 +273,6 @@ class ForestPruner(BasePruner):
         if self.prune_rate == "auto":
             n_kept = int(np.flatnonzero(losses <= losses.min())[0]) + 1
         return np.sort(order[:n_kept])
-
-    def _prune_leaves(self, forest, trees, selection_set, method, rate):
-        """Every tree pruned by ``method``; "auto" as documented."""
-        if method == "reduced_error":
-            return [
-                _reduced_error_prune(tree, rate, selection_set.rows_of(t))
-                for t, tree in enumerate(trees)
-            ]
-        if rate != "auto":
-            return [prune_tree(tree, method, rate) for tree in trees]
-        best = None
-        for candidate in _AUTO_LEAF_RATES:
-            pruned = [prune_tree(tree, method, candidate) for tree in trees]
-            loss = selection_set.forest_loss(pruned)
-            # Ties go to the larger rate: the smaller forest.
-            if best is None or loss <= best[0]:
-                best = (loss, pruned)
-        return best[1]
 
     def _set_fitted_attributes(self, unpruned, pruned):
         super()._set_fitted_attributes(unpruned, pruned)
@@ -302,6 +288,27 @@ class ForestPruner(BasePruner):
 
     def _count_params(self, estimator):
         return sum(count_tree_params(tree) for tree in estimator.estimators_)
+
+
+def _prune_leaves(trees, selection_set, method, rate):
+    """Every tree pruned by ``method``; "auto" as documented in ForestPruner."""
+    if method == "reduced_error":
+        return [
+            _reduced_error_prune(tree, rate, selection_set.rows_of(t))
+            for t, tree in enumerate(trees)
+        ]
+    if rate != "auto":
+        return [prune_tree(tree, method, rate) for tree in trees]
+    # One weakest-link path per tree, then the forest at every shared rate.
+    per_tree = [cost_complexity_prune_to_rates(t, _AUTO_LEAF_RATES) for t in trees]
+    best_loss, best = np.inf, None
+    for k in range(len(_AUTO_LEAF_RATES)):
+        pruned = [rates[k] for rates in per_tree]
+        loss = selection_set.forest_loss(pruned)
+        # Ties go to the larger rate: the smaller forest.
+        if loss <= best_loss:
+            best_loss, best = loss, pruned
+    return best
 
 
 def _reduced_error_prune(tree, rate, pruning_set):
@@ -341,6 +348,8 @@ class SelectionSet:
 
     def __init__(self, forest, X, y, sample_weight, mask):
         self.forest = forest
+        # The forest's own conversion (float32, CSR, its NaN policy and
+        # feature checks), so that the trees can skip theirs.
         self.X = forest._validate_X_predict(X)
         self.y = y
         self.sample_weight = sample_weight

@@ -407,12 +407,7 @@ def prune_tree(estimator, method, prune_rate, X_prune=None, y_prune=None, w_prun
     classes), and ``"auto"`` is Quinlan's rule.
     """
     if method == "cost_complexity":
-        path = _cost_complexity_path(estimator)
-        return _prune_to_step(
-            estimator,
-            path,
-            path.step_for_max_leaves(_max_leaves(estimator, prune_rate)),
-        )
+        return cost_complexity_prune_to_rates(estimator, [prune_rate])[0]
     path, auto_rank = _reduced_error_path(estimator, X_prune, y_prune, w_prune)
     if prune_rate == "auto":
         # Quinlan's rule: collapse where the pruning-set error does not grow.
@@ -422,9 +417,25 @@ def prune_tree(estimator, method, prune_rate, X_prune=None, y_prune=None, w_prun
     return _prune_to_step(estimator, path, step)
 
 
-def _max_leaves(estimator, prune_rate):
+def cost_complexity_prune_to_rates(estimator, prune_rates):
+    """Pruned copies of a fitted tree at every rate, from one weakest-link path."""
+    path = _cost_complexity_path(estimator)
+    return [
+        _prune_to_step(
+            estimator, path, path.step_for_max_leaves(_max_leaves(estimator, rate))
+        )
+        for rate in prune_rates
+    ]
+
+
+def n_units_kept(n_units, prune_rate):
+    """Units kept at ``prune_rate``: ``ceil((1 - prune_rate) * n_units)``, >= 1."""
     # Rounded first so that e.g. (1 - 0.7) * 100 keeps 30 leaves, not 31.
-    return max(1, math.ceil(round((1 - prune_rate) * estimator.tree_.n_leaves, 9)))
+    return max(1, math.ceil(round((1 - prune_rate) * n_units, 9)))
+
+
+def _max_leaves(estimator, prune_rate):
+    return n_units_kept(estimator.tree_.n_leaves, prune_rate)
 
 
 def _prune_to_step(estimator, path, step):

@@ -725,8 +725,8 @@ def plot(results, path):
 # ------------------------------------------------------------------ main --
 
 
-def metadata(args, data):
-    X_train, X_test = data[0], data[1]
+def environment():
+    """Date and versions, for every results file."""
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "sklearn_version": sklearn.__version__,
@@ -734,6 +734,13 @@ def metadata(args, data):
         "skprune_version": skprune.__version__,
         "python_version": platform.python_version(),
         "platform": platform.platform(),
+    }
+
+
+def metadata(args, data):
+    X_train, X_test = data[0], data[1]
+    return {
+        **environment(),
         "n_samples": args.n_samples,
         "n_train": len(X_train),
         "n_test": len(X_test),
@@ -828,12 +835,7 @@ def main(argv=None):
     results.setdefault(
         "metadata",
         {
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-            "sklearn_version": sklearn.__version__,
-            "numpy_version": np.__version__,
-            "skprune_version": skprune.__version__,
-            "python_version": platform.python_version(),
-            "platform": platform.platform(),
+            **environment(),
             "quick": args.quick,
             "n_jobs": 1,
             "timer": "time.process_time (section 4)",

@@ -79,7 +79,8 @@ class ForestPruner(BasePruner):
     prune_rate : float in [0, 1) or "auto", default="auto"
         Fraction of the units of ``method`` to remove. ``"auto"``:
         ``"select"`` keeps the prefix of the order with the least
-        selection-set error; ``"cost_complexity"`` takes the rate among
+        selection-set error (ties: the least squared error of the averaged
+        outputs, then the fewest trees); ``"cost_complexity"`` takes the rate among
         0, 0.1, ..., 0.9, 0.95 (the same for every tree) with the least
         selection-set error of the forest; ``"reduced_error"`` applies
         Quinlan's rule to every tree.
@@ -271,7 +272,9 @@ class ForestPruner(BasePruner):
         )
         n_kept = n_steps
         if self.prune_rate == "auto":
-            n_kept = int(np.flatnonzero(losses <= losses.min())[0]) + 1
+            # The least error; among equal errors, the least squared error
+            # of the averaged probabilities (more trees, smoother averages).
+            n_kept = int(np.lexsort((losses[:, 1], losses[:, 0]))[0]) + 1
         return np.sort(order[:n_kept])
 
     def _set_fitted_attributes(self, unpruned, pruned):

@@ -139,8 +139,9 @@ def ordered_aggregation(flat, loss, n_steps):
     -------
     order : ndarray of shape (n_steps,)
         Tree indices in the order they were added.
-    losses : ndarray of shape (n_steps,)
-        Primary loss of the sub-forest of the first ``i + 1`` trees.
+    losses : ndarray of shape (n_steps, 2)
+        Primary and tie-breaking losses of the sub-forest of the first
+        ``i + 1`` trees.
     """
     all_rows = np.arange(flat.n_rows)
     total = np.zeros((flat.n_rows, flat.output.shape[1]))
@@ -166,7 +167,7 @@ def ordered_aggregation(flat, loss, n_steps):
         count[row[entries]] += 1
         chosen[best] = True
         order.append(best)
-        losses.append(first[best])
+        losses.append((first[best], second[best]))
         # The chosen tree is no candidate any more: drop its entries.
         tree, row, output = tree[~entries], row[~entries], output[~entries]
     return np.asarray(order, dtype=np.intp), np.asarray(losses)

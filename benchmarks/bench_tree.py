@@ -424,9 +424,10 @@ QUICK_REAL_SETS = ("penguins", "hpc_data", "concrete")
 def grid_alphas(path, n_alphas):
     """``n_alphas`` of a path's distinct alphas, evenly spaced by index.
 
-    The last alpha (the root alone) is left out, as a user would.
+    The last alpha (the root alone) is left out, as a user would; rounding
+    can make the first ones a hair below 0, which ``ccp_alpha`` refuses.
     """
-    alphas = np.unique(path.ccp_alphas[:-1])
+    alphas = np.unique(np.maximum(path.ccp_alphas[:-1], 0.0))
     index = np.unique(np.linspace(0, len(alphas) - 1, n_alphas).round().astype(int))
     return alphas[index].tolist()
 

@@ -244,6 +244,12 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    missing = real_data.missing_packages()
+    if missing:
+        raise SystemExit(
+            f"the real data sets need {', '.join(missing)}: "
+            'pip install "skprune[benchmark]"'
+        )
     start = time.perf_counter()
     n_trees = QUICK_N_TREES if args.quick else N_TREES
     n_folds = 3 if args.quick else 5

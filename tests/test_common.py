@@ -1,5 +1,11 @@
 """scikit-learn's estimator checks on every pruner configuration."""
 
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.svm import SVC, SVR, OneClassSVM
 from sklearn.tree import (
@@ -9,6 +15,7 @@ from sklearn.tree import (
 )
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skprune.ensemble import ForestPruner
 from skprune.neural_network import MLPPruner
 from skprune.svm import SVMPruner
 from skprune.tree import TreePruner
@@ -60,41 +67,66 @@ PRUNERS = [
         SVR(), refit="svm", criterion="contribution", prune_rate=0.3, random_state=0
     ),
     SVMPruner(OneClassSVM(), prune_rate=0.5, random_state=0),
+    ForestPruner(
+        RandomForestClassifier(n_estimators=10, random_state=0),
+        prune_rate=0.5,
+        random_state=0,
+    ),
+    ForestPruner(
+        ExtraTreesClassifier(n_estimators=8, random_state=0),
+        prune_rate="auto",
+        tree_method="cost_complexity",
+        random_state=0,
+    ),
+    ForestPruner(
+        RandomForestRegressor(n_estimators=8, random_state=0),
+        method="reduced_error",
+        random_state=0,
+    ),
+    ForestPruner(
+        ExtraTreesRegressor(n_estimators=8, random_state=0),
+        method="cost_complexity",
+        prune_rate="auto",
+        random_state=0,
+    ),
 ]
 
 
+def _weight_checks_fail(reason):
+    return {
+        "check_sample_weight_equivalence_on_dense_data": reason,
+        "check_sample_weight_equivalence_on_sparse_data": reason,
+    }
+
+
 def _expected_failed_checks(pruner):
-    if getattr(pruner, "method", None) == "reduced_error":
-        reason = (
+    if getattr(pruner, "method", None) == "reduced_error" and isinstance(
+        pruner, TreePruner
+    ):
+        return _weight_checks_fail(
             "the pruning set is a random share of the rows: repeating a row is "
             "not the same as doubling its weight"
         )
-        return {
-            "check_sample_weight_equivalence_on_dense_data": reason,
-            "check_sample_weight_equivalence_on_sparse_data": reason,
-        }
     if isinstance(pruner, MLPPruner) and pruner.prune_rate == "auto":
-        reason = (
+        return _weight_checks_fail(
             "the held-out set of prune_rate='auto' is a random share of the rows: "
             "repeating a row is not the same as doubling its weight"
         )
-        return {
-            "check_sample_weight_equivalence_on_dense_data": reason,
-            "check_sample_weight_equivalence_on_sparse_data": reason,
-        }
+    if isinstance(pruner, ForestPruner):
+        # scikit-learn's forests fail this check themselves.
+        return _weight_checks_fail(
+            "the trees are judged on their out-of-bag rows or a random held-out "
+            "share: repeating a row is not the same as doubling its weight"
+        )
     if isinstance(pruner, SVMPruner):
         # scikit-learn's own SVC and SVR pass this check: their decision
         # functions agree. Their support vectors do not.
-        reason = (
+        return _weight_checks_fail(
             "repeating a sample can make each copy a support vector (its dual "
             "coefficient split between them), so the weighted and the repeated "
             "fits have different support vectors and the same prune_rate keeps "
             "different ones"
         )
-        return {
-            "check_sample_weight_equivalence_on_dense_data": reason,
-            "check_sample_weight_equivalence_on_sparse_data": reason,
-        }
     return {}
 
 

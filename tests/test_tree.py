@@ -3,7 +3,7 @@ import pickle
 
 import numpy as np
 import pytest
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
@@ -15,9 +15,7 @@ from sklearn.datasets import (
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, KFold, train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.model_selection import KFold, train_test_split
 from sklearn.tree import (
     DecisionTreeClassifier,
     DecisionTreeRegressor,
@@ -26,7 +24,7 @@ from sklearn.tree import (
     export_text,
 )
 
-from skprune.tree import TreePruner
+from skprune.tree import TreePruner, prune_nodes, simplify
 from skprune.tree._pruner import _cost_complexity_path
 
 NODE_FIELDS = [
@@ -277,8 +275,8 @@ def test_reduced_error_regression_reduces_holdout_error():
     assert pruner.score(X_test, y_test) > unpruned.score(X_test, y_test)
 
 
-def cross_validated_step_by_refitting(estimator, X, y, cv):
-    """The 1-SE choice, computed the slow way: refit every fold at every alpha."""
+def cross_validated_step_by_refitting(estimator, X, y, cv, selection):
+    """The choice of "auto", the slow way: refit every fold at every alpha."""
     full_path = _cost_complexity_path(clone(estimator).fit(X, y))
     candidates = [0.0] + [
         full_path.representative_alpha(s) for s in range(len(full_path.alphas))
@@ -290,281 +288,245 @@ def cross_validated_step_by_refitting(estimator, X, y, cv):
             fold_tree.fit(X[train], y[train])
             losses[test, j] = fold_tree.predict(X[test]) != y[test]
     mean = losses.mean(axis=0)
+    if selection == "min":
+        return candidates[np.flatnonzero(mean == mean.min()).max()]
     std_error = losses.std(axis=0) / np.sqrt(len(y))
     best = np.argmin(mean)
     within = np.flatnonzero(mean <= mean[best] + std_error[best])
     return candidates[within.max()]
 
 
-def test_cost_complexity_auto_matches_refitting_cross_validation():
+@pytest.mark.parametrize("selection", ["min", "1se"])
+def test_cost_complexity_auto_matches_refitting_cross_validation(selection):
     X, y = noisy_classification(600, random_state=5)
     estimator = DecisionTreeClassifier(random_state=0)
     cv = KFold(4, shuffle=True, random_state=0)
-    pruner = TreePruner(estimator, prune_rate="auto", cv=cv).fit(X, y)
-    expected_alpha = cross_validated_step_by_refitting(estimator, X, y, cv)
+    pruner = TreePruner(estimator, prune_rate="auto", cv=cv, selection=selection)
+    pruner.fit(X, y)
+    expected_alpha = cross_validated_step_by_refitting(estimator, X, y, cv, selection)
     assert pruner.ccp_alpha_ == pytest.approx(expected_alpha)
     assert 1 < pruner.n_units_after_ < pruner.n_units_before_
+
+
+def test_one_standard_error_rule_keeps_fewer_leaves_than_min():
+    X, y = noisy_classification(1000, random_state=2)
+    sizes = {
+        selection: TreePruner(
+            DecisionTreeClassifier(random_state=0), selection=selection, random_state=0
+        )
+        .fit(X, y)
+        .n_units_after_
+        for selection in ("min", "1se")
+    }
+    assert sizes["1se"] < sizes["min"]
 
 
 @pytest.mark.parametrize(
     "estimator, make_data",
     [
         (DecisionTreeClassifier(random_state=0), noisy_classification),
-        (
-            DecisionTreeClassifier(
-                criterion="entropy", class_weight="balanced", random_state=0
-            ),
-            noisy_classification,
-        ),
-        (DecisionTreeClassifier(criterion="log_loss", random_state=0), load_iris),
         (DecisionTreeRegressor(random_state=0), _regression_data),
-        (DecisionTreeRegressor(criterion="poisson", random_state=0), load_diabetes),
-        (DecisionTreeClassifier(random_state=0), _multioutput_classification_data),
     ],
 )
-def test_backfit_on_training_data_reproduces_the_tree(estimator, make_data):
-    X, y = (
-        make_data(return_X_y=True)
-        if make_data in (load_iris, load_diabetes)
-        else (make_data())
-    )
-    weight = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y))
-    tree = clone(estimator).fit(X, y, sample_weight=weight)
-    pruner = TreePruner(FrozenEstimator(tree), prune_rate=0.0, backfit=True)
-    pruner.fit(X, y, sample_weight=weight)
-    state_a = pruner.estimator_.tree_.__getstate__()
-    state_b = tree.tree_.__getstate__()
-    for field in ["n_node_samples", "weighted_n_node_samples"]:
-        np.testing.assert_allclose(state_a["nodes"][field], state_b["nodes"][field])
-    np.testing.assert_allclose(
-        state_a["nodes"]["impurity"], state_b["nodes"]["impurity"], atol=1e-9
-    )
-    np.testing.assert_allclose(state_a["values"], state_b["values"], atol=1e-12)
+def test_auto_shuffles_its_folds(estimator, make_data):
+    """Real files are often stored sorted: the folds of an int ``cv`` are
+    drawn at random (stratified for classifiers), as rpart's are."""
+    X, y = make_data()
+    pruner = TreePruner(estimator, random_state=0)
+    folds = [test for _, test in pruner._check_cv(y).split(X, y)]
+    assert len(folds) == 5
+    assert all(np.diff(np.sort(fold)).max() > 1 for fold in folds)
+    if is_classifier(estimator):
+        for fold in folds:
+            np.testing.assert_allclose(
+                np.bincount(y[fold]) / len(fold), np.bincount(y) / len(y), atol=0.01
+            )
+    # The folds, and so the chosen subtree, follow random_state.
+    first = pruner.fit(X, y).ccp_alpha_
+    assert clone(pruner).fit(X, y).ccp_alpha_ == first
+    # An explicit splitter is used as given.
+    explicit = TreePruner(estimator, cv=KFold(5))._check_cv(y)
+    assert isinstance(explicit, KFold) and not explicit.shuffle
 
 
-def test_backfit_re_estimates_leaves_on_all_data():
-    X, y = noisy_classification(1200, random_state=6)
-    pruner = TreePruner(
-        DecisionTreeClassifier(random_state=0),
-        method="reduced_error",
-        backfit=True,
-        random_state=0,
+# ------------------------------------------------------------- simplify --
+
+
+def _coarse_tree_cases():
+    """Fitted trees with useless splits: leaves of a split that agree."""
+    X, y = noisy_classification(1500, random_state=8)
+    X_r, y_r = load_diabetes(return_X_y=True)
+    X_m, y_m = _multioutput_classification_data()
+    return {
+        "classifier": DecisionTreeClassifier(min_samples_leaf=5, random_state=0).fit(
+            X, y
+        ),
+        "pruned_classifier": TreePruner(
+            DecisionTreeClassifier(random_state=0), prune_rate=0.8
+        )
+        .fit(X, y)
+        .estimator_,
+        "extra_tree": ExtraTreeClassifier(max_depth=8, random_state=0).fit(X, y),
+        "multioutput": DecisionTreeClassifier(max_depth=6, random_state=0).fit(
+            X_m, y_m
+        ),
+        # Integer targets and a median criterion: leaves with equal values.
+        "regressor": DecisionTreeRegressor(
+            criterion="absolute_error", min_samples_leaf=20, random_state=0
+        ).fit(X_r, np.round(y_r / 50)),
+    }, {"classifier": X, "pruned_classifier": X, "extra_tree": X,
+        "multioutput": X_m, "regressor": X_r}  # fmt: skip
+
+
+def assert_valid_subtree(pruned, original, X):
+    """A well-formed binary tree whose leaves are nodes of ``original``."""
+    tree = pruned.tree_
+    assert type(pruned) is type(original)
+    assert tree.node_count == 2 * pruned.get_n_leaves() - 1
+    assert pruned.get_depth() == pruned.decision_path(X).sum(axis=1).max() - 1
+    assert pruned.get_n_leaves() <= original.get_n_leaves()
+    assert pruned.apply(X).max() < tree.node_count
+    leaves = tree.children_left[pruned.apply(X)]
+    assert np.all(leaves == -1)
+
+
+@pytest.mark.parametrize("keep", ["predict", "values"])
+def test_simplify_keeps_every_prediction(keep):
+    trees, data = _coarse_tree_cases()
+    n_removed = {}
+    for name, tree in trees.items():
+        X = data[name]
+        probe = np.vstack([X, X + np.random.RandomState(0).normal(size=X.shape)])
+        simple = simplify(tree, keep=keep)
+        assert_valid_subtree(simple, tree, probe)
+        np.testing.assert_array_equal(simple.predict(probe), tree.predict(probe))
+        if keep == "values" and hasattr(tree, "predict_proba"):
+            np.testing.assert_array_equal(
+                np.asarray(simple.predict_proba(probe), dtype=object).tolist()
+                if isinstance(simple.predict_proba(probe), list)
+                else simple.predict_proba(probe),
+                np.asarray(tree.predict_proba(probe), dtype=object).tolist()
+                if isinstance(tree.predict_proba(probe), list)
+                else tree.predict_proba(probe),
+            )
+        n_removed[name] = tree.get_n_leaves() - simple.get_n_leaves()
+        # Simplifying twice removes nothing more.
+        assert simplify(simple, keep=keep).tree_.node_count == simple.tree_.node_count
+    if keep == "predict":
+        assert all(n > 0 for n in n_removed.values()), n_removed
+    else:
+        assert n_removed["regressor"] > 0
+
+
+def test_simplify_leaves_no_split_with_agreeing_leaves():
+    trees, _ = _coarse_tree_cases()
+    simple = simplify(trees["classifier"]).tree_
+    predicted = simple.value[:, 0].argmax(axis=1)
+    left, right = simple.children_left, simple.children_right
+    both_leaves = (
+        (left >= 0)
+        & (left[np.maximum(left, 0)] == -1)
+        & (right[np.maximum(right, 0)] == -1)
+    )
+    for node in np.flatnonzero(both_leaves):
+        assert predicted[left[node]] != predicted[right[node]]
+
+
+def test_simplify_does_not_modify_the_tree():
+    trees, _ = _coarse_tree_cases()
+    tree = trees["classifier"]
+    before = pickle.dumps(tree)
+    simplify(tree)
+    assert pickle.dumps(tree) == before
+
+
+def test_tree_pruner_simplify_option():
+    X, y = noisy_classification(1500, random_state=8)
+    params = dict(prune_rate=0.8)
+    plain = TreePruner(DecisionTreeClassifier(random_state=0), **params).fit(X, y)
+    simple = TreePruner(
+        DecisionTreeClassifier(random_state=0), simplify=True, **params
     ).fit(X, y)
-    tree = pruner.estimator_
-    leaves = tree.apply(X)
-    for leaf in np.unique(leaves)[:10]:
-        frequencies = np.bincount(y[leaves == leaf], minlength=3) / np.sum(
-            leaves == leaf
-        )
-        np.testing.assert_allclose(tree.tree_.value[leaf, 0], frequencies)
-    assert tree.tree_.n_node_samples[0] == len(y)
+    np.testing.assert_array_equal(simple.predict(X), plain.predict(X))
+    assert simple.n_units_after_ < plain.n_units_after_
 
 
-def test_backfit_rejects_unsupported_criterion():
-    X, y = _regression_data()
-    pruner = TreePruner(
-        DecisionTreeRegressor(criterion="absolute_error", max_depth=4),
-        prune_rate=0.5,
-        backfit=True,
-    )
-    with pytest.raises(ValueError, match="backfit=True supports criterion"):
-        pruner.fit(X, y)
+@pytest.mark.parametrize("func", [simplify, prune_nodes])
+def test_tree_functions_reject_other_input(func):
+    args = () if func is simplify else ([0],)
+    with pytest.raises(TypeError, match="takes a fitted DecisionTreeClassifier"):
+        func(LogisticRegression(), *args)
+    with pytest.raises(NotFittedError):
+        func(DecisionTreeClassifier(), *args)
 
 
-def test_frozen_estimator_is_pruned_without_refit_or_change():
-    X, y = noisy_classification()
+# ---------------------------------------------------------- prune_nodes --
+
+
+def test_prune_nodes_makes_leaves_that_predict_their_stored_value():
+    X, y = noisy_classification(800, random_state=9)
     tree = DecisionTreeClassifier(random_state=0).fit(X, y)
-    state_before = pickle.dumps(tree)
-    frozen = FrozenEstimator(tree)
-    pruner = TreePruner(frozen, prune_rate=0.5).fit(X[:10], y[:10])
-    assert pickle.dumps(tree) == state_before
-    assert pruner.estimator_ is not tree
-    assert pruner.n_units_before_ == tree.get_n_leaves()
-    assert pruner.n_units_after_ <= math.ceil(tree.get_n_leaves() / 2)
-
-
-@pytest.mark.parametrize("method", ["cost_complexity", "reduced_error"])
-def test_user_estimator_is_not_modified(method):
-    X, y = noisy_classification()
-    estimator = DecisionTreeClassifier(max_depth=8, random_state=0)
-    params = estimator.get_params()
-    TreePruner(estimator, method=method, prune_rate=0.5).fit(X, y)
-    assert not hasattr(estimator, "tree_")
-    assert estimator.get_params() == params
-
-
-class CountingTree(DecisionTreeClassifier):
-    """A tree that counts its fits, to see what the cache saves."""
-
-    n_fits = 0
-
-    def fit(self, X, y, sample_weight=None, check_input=True):
-        type(self).n_fits += 1
-        return super().fit(X, y, sample_weight=sample_weight, check_input=check_input)
-
-
-@pytest.mark.parametrize("method", ["cost_complexity", "reduced_error"])
-def test_memory_fits_the_base_tree_once_per_fold(tmp_path, method):
-    X, y = noisy_classification(600)
-    grid = {"treepruner__prune_rate": [0.0, 0.3, 0.6, 0.9]}
-
-    def count_fits(memory):
-        CountingTree.n_fits = 0
-        pruner = TreePruner(
-            CountingTree(random_state=0), method=method, random_state=0, memory=memory
+    left = tree.tree_.children_left
+    in_left = _is_below(tree.tree_, left[0]) & (left >= 0)
+    in_right = _is_below(tree.tree_, tree.tree_.children_right[0]) & (left >= 0)
+    first = np.flatnonzero(in_left)[2]
+    second = np.flatnonzero(in_right & (left[np.maximum(left, 0)] >= 0))[1]
+    chosen = [first, second, left[second]]  # the last inside the second
+    pruned = prune_nodes(tree, chosen)
+    assert_valid_subtree(pruned, tree, X)
+    paths = tree.decision_path(X).toarray().astype(bool)
+    for node in chosen[:2]:
+        reached = paths[:, node]
+        assert reached.any()
+        expected = tree.tree_.value[node, 0] / tree.tree_.value[node, 0].sum()
+        np.testing.assert_allclose(
+            pruned.predict_proba(X[reached]), np.tile(expected, (reached.sum(), 1))
         )
-        search = GridSearchCV(make_pipeline(StandardScaler(), pruner), grid, cv=3)
-        search.fit(X, y)
-        return CountingTree.n_fits, search
-
-    n_fits_cached, cached = count_fits(str(tmp_path))
-    n_fits_plain, plain = count_fits(None)
-    assert n_fits_cached == 3 + 1  # one per fold, one for the refit
-    assert n_fits_plain == 3 * 4 + 1
-    np.testing.assert_allclose(
-        cached.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"]
+    elsewhere = ~paths[:, chosen[:2]].any(axis=1)
+    np.testing.assert_array_equal(
+        pruned.predict_proba(X[elsewhere]), tree.predict_proba(X[elsewhere])
     )
+    below = tree.decision_path(X).toarray()  # unused rows are fine here
+    assert below.shape[0] == len(X)
+    n_leaves_below = [
+        np.sum((left == -1) & _is_below(tree.tree_, node)) for node in chosen[:2]
+    ]
+    expected_leaves = tree.get_n_leaves() - sum(n - 1 for n in n_leaves_below)
+    assert pruned.get_n_leaves() == expected_leaves
 
 
-def test_grid_search_over_prune_rate_in_a_pipeline():
-    X, y = noisy_classification()
-    pipeline = make_pipeline(
-        StandardScaler(), TreePruner(DecisionTreeClassifier(random_state=0))
-    )
-    search = GridSearchCV(pipeline, {"treepruner__prune_rate": [0.0, 0.5, 0.9]}, cv=3)
-    search.fit(X, y)
-    rates = search.cv_results_["param_treepruner__prune_rate"]
-    scores = search.cv_results_["mean_test_score"]
-    # On noisy labels a pruned tree generalises better than the full one.
-    assert scores[list(rates).index(0.0)] < scores.max()
-    assert search.best_estimator_[-1].n_units_after_ < (
-        search.best_estimator_[-1].n_units_before_
-    )
+def _is_below(tree, root):
+    """Which nodes are in the subtree of ``root`` (itself included)."""
+    inside = np.zeros(tree.node_count, dtype=bool)
+    inside[root] = True
+    for node in range(root, tree.node_count):
+        if inside[node] and tree.children_left[node] >= 0:
+            inside[tree.children_left[node]] = inside[tree.children_right[node]] = True
+    return inside
 
 
-def test_feature_names_are_kept():
-    pd = pytest.importorskip("pandas")
-    X, y = load_iris(return_X_y=True, as_frame=True)
-    pruner = TreePruner(DecisionTreeClassifier(random_state=0), prune_rate=0.5)
-    pruner.fit(X, y)
-    np.testing.assert_array_equal(pruner.feature_names_in_, X.columns)
-    assert isinstance(X, pd.DataFrame)
-    with pytest.warns(UserWarning, match="feature names"):
-        pruner.predict(X.to_numpy())
+def test_prune_nodes_root_and_nothing():
+    X, y = load_iris(return_X_y=True)
+    tree = DecisionTreeClassifier(random_state=0).fit(X, y)
+    stump = prune_nodes(tree, [0])
+    assert stump.tree_.node_count == 1 and stump.get_depth() == 0
+    np.testing.assert_allclose(stump.predict_proba(X[:2]), [[1 / 3] * 3] * 2)
+    same = prune_nodes(tree, [])
+    assert_same_tree(same.tree_, tree.tree_)
 
 
 @pytest.mark.parametrize(
-    "params, match",
+    "nodes, match",
     [
-        ({"prune_rate": -0.1}, "prune_rate"),
-        ({"prune_rate": 1.0}, "prune_rate"),
-        ({"prune_rate": float("nan")}, "prune_rate"),
-        ({"prune_rate": "half"}, "prune_rate"),
-        ({"method": "pessimistic"}, "method"),
-        ({"validation_fraction": 0.0}, "validation_fraction"),
-        ({"validation_fraction": 1.0}, "validation_fraction"),
-        ({"backfit": "yes"}, "backfit"),
-        ({"memory": 3}, "memory"),
+        ([1], "are leaves already"),
+        ([2, 99], "out of range"),
+        ([-1], "out of range"),
+        ([0.5], "integer node ids"),
     ],
 )
-def test_invalid_parameters_are_named(params, match):
+def test_prune_nodes_rejects_bad_ids(nodes, match):
     X, y = load_iris(return_X_y=True)
-    pruner = TreePruner(DecisionTreeClassifier(), **params)
+    tree = DecisionTreeClassifier(random_state=0).fit(X, y)
+    assert tree.tree_.children_left[1] == -1
     with pytest.raises(ValueError, match=match):
-        pruner.fit(X, y)
-
-
-def test_non_tree_estimator_is_rejected():
-    X, y = load_iris(return_X_y=True)
-    with pytest.raises(TypeError, match="TreePruner prunes BaseDecisionTree"):
-        TreePruner(LogisticRegression()).fit(X, y)
-
-
-def test_frozen_unfitted_estimator_is_rejected():
-    X, y = load_iris(return_X_y=True)
-    pruner = TreePruner(FrozenEstimator(DecisionTreeClassifier()), prune_rate=0.5)
-    with pytest.raises(NotFittedError, match="FrozenEstimator is not fitted"):
-        pruner.fit(X, y)
-
-
-def test_frozen_estimator_with_cross_validated_alpha_is_rejected():
-    X, y = load_iris(return_X_y=True)
-    tree = DecisionTreeClassifier().fit(X, y)
-    with pytest.raises(ValueError, match="cannot be refitted"):
-        TreePruner(FrozenEstimator(tree), prune_rate="auto").fit(X, y)
-
-
-def test_too_few_samples_for_the_pruning_set():
-    pruner = TreePruner(DecisionTreeClassifier(), method="reduced_error")
-    with pytest.raises(ValueError, match="validation_fraction=0.25.*n_samples=1"):
-        pruner.fit([[0.0, 1.0]], [0])
-
-
-def test_non_finite_input_is_rejected_by_the_tree():
-    X, y = load_iris(return_X_y=True)
-    X = X.copy()
-    X[0, 0] = np.inf
-    with pytest.raises(ValueError, match="infinity"):
-        TreePruner(DecisionTreeClassifier(), prune_rate=0.5).fit(X, y)
-    X[0, 0] = np.nan
-    # Trees with the best splitter support missing values; the pruner follows.
-    pruner = TreePruner(DecisionTreeClassifier(random_state=0), prune_rate=0.5)
-    assert pruner.fit(X, y).predict(X[:1]).shape == (1,)
-
-
-def test_predict_before_fit_and_wrong_feature_count():
-    X, y = load_iris(return_X_y=True)
-    pruner = TreePruner(DecisionTreeClassifier(), prune_rate=0.5)
-    with pytest.raises(NotFittedError):
-        pruner.predict(X)
-    pruner.fit(X, y)
-    with pytest.raises(ValueError, match="X has 3 features"):
-        pruner.predict(X[:, :3])
-
-
-def test_regressor_pruner_is_a_regressor():
-    from sklearn.base import is_classifier, is_regressor
-
-    X, y = load_diabetes(return_X_y=True)
-    pruner = TreePruner(DecisionTreeRegressor(random_state=0), prune_rate=0.5)
-    assert is_regressor(pruner) and not is_classifier(pruner)
-    assert not hasattr(pruner, "predict_proba")
-    assert pruner.fit(X, y).score(X, y) > 0.5
-
-
-def test_reduced_error_rates_between_ties_are_reachable():
-    """Collapses that tie on the pruning set are ordered by training alpha.
-
-    Without the tie-break, every zero-harm collapse is one step of the path
-    and rates such as 0.5-0.8 all give the same tree.
-    """
-    X, y = noisy_classification(4000, random_state=7)
-    sizes = {}
-    for prune_rate in (0.5, 0.6, 0.7, 0.8):
-        pruner = TreePruner(
-            DecisionTreeClassifier(random_state=0),
-            method="reduced_error",
-            prune_rate=prune_rate,
-            random_state=0,
-        ).fit(X, y)
-        limit = math.ceil(round((1 - prune_rate) * pruner.n_units_before_, 9))
-        assert 0.9 * limit <= pruner.n_units_after_ <= limit
-        sizes[prune_rate] = pruner.n_units_after_
-    assert len(set(sizes.values())) == 4
-
-
-def test_reduced_error_warns_when_memory_cannot_work(tmp_path):
-    X, y = load_iris(return_X_y=True)
-    pruner = TreePruner(
-        DecisionTreeClassifier(), method="reduced_error", memory=str(tmp_path)
-    )
-    with pytest.warns(UserWarning, match="Set random_state"):
-        pruner.fit(X, y)
-
-
-def test_refit_with_reduced_error_drops_ccp_alpha():
-    X, y = load_iris(return_X_y=True)
-    pruner = TreePruner(DecisionTreeClassifier(random_state=0), prune_rate=0.5)
-    assert hasattr(pruner.fit(X, y), "ccp_alpha_")
-    pruner.set_params(method="reduced_error", random_state=0)
-    assert not hasattr(pruner.fit(X, y), "ccp_alpha_")
+        prune_nodes(tree, nodes)

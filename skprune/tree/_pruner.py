@@ -2,19 +2,21 @@
 
 import copy
 import math
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import is_classifier
-from sklearn.model_selection import check_cv
+from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.tree import BaseDecisionTree
-from sklearn.utils import _safe_indexing
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _num_samples
 
 from ..base import BasePruner, _check_cv_splits, _take_rows, _warn_once
 from ._node_stats import backfit_tree, check_backfit_supported, node_risk, path_losses
 from ._rebuild import build_pruned_tree, with_tree
+from ._simplify import simplify as simplify_tree
 from ._weakest_link import (
     PruningPath,
     collapse_alphas,
@@ -65,9 +67,8 @@ class TreePruner(BasePruner):
         Fraction of leaves to remove. ``"auto"``:
 
         - ``"cost_complexity"``: the alpha is chosen by internal
-          cross-validation with the one-standard-error rule, as rpart does:
-          the simplest subtree whose cross-validated error is within one
-          standard error of the best. This fits ``cv`` extra trees.
+          cross-validation (``cv``, with shuffled folds) by the rule
+          ``selection``. This fits ``cv`` extra trees.
         - ``"reduced_error"``: the classic rule, collapse every subtree whose
           removal does not increase the pruning-set error.
 
@@ -85,11 +86,34 @@ class TreePruner(BasePruner):
 
     cv : int, cross-validation generator or iterable, default=5
         Cross-validation for ``prune_rate="auto"`` with
-        ``method="cost_complexity"``; as in
-        :func:`~sklearn.model_selection.check_cv`.
+        ``method="cost_complexity"``. An int is a number of **shuffled**
+        folds (:class:`~sklearn.model_selection.StratifiedKFold` for
+        classifiers, :class:`~sklearn.model_selection.KFold` otherwise, drawn
+        with ``random_state``), as rpart assigns its folds at random: real
+        files are often stored in an order (by class, by date) that unshuffled
+        folds turn into a distribution shift. A splitter or an iterable is
+        used as given.
+
+    selection : {"min", "1se"}, default="min"
+        How ``prune_rate="auto"`` with ``method="cost_complexity"`` picks the
+        subtree from the cross-validated errors of the path:
+
+        - ``"min"``: the subtree of least cross-validated error (the
+          smallest one among ties);
+        - ``"1se"``: the one-standard-error rule of Breiman et al. and
+          rpart, the smallest subtree whose error is within one standard
+          error of the least. It trades some accuracy for a much smaller
+          tree.
+
+    simplify : bool, default=False
+        After pruning (and backfitting), collapse every split whose leaves
+        all predict the same (see :func:`simplify`): fewer nodes, the same
+        ``predict``; ``predict_proba`` of a classifier then comes from the
+        merged nodes.
 
     random_state : int, RandomState instance or None, default=None
-        Controls the pruning-set split of ``"reduced_error"``. The tree's own
+        Controls the pruning-set split of ``"reduced_error"`` and the shuffled
+        folds of the cross-validation of ``"auto"``. The tree's own
         randomness is its ``random_state``. Set it when using ``memory`` with
         ``"reduced_error"``: with None, every fit draws another split and so
         grows another tree.
@@ -109,7 +133,8 @@ class TreePruner(BasePruner):
         Only for ``method="cost_complexity"``: a ``ccp_alpha`` that makes the
         wrapped estimator, fitted on the same data, grow this pruned tree (it
         lies inside the path interval of the chosen subtree). 0 when nothing
-        is pruned.
+        is pruned. With ``simplify=True``, it grows the tree before the
+        simplification (same predictions, more nodes).
 
     n_units_before_, n_units_after_ : int
         Number of leaves before and after pruning.
@@ -167,6 +192,8 @@ class TreePruner(BasePruner):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "backfit": ["boolean"],
         "cv": ["cv_object"],
+        "selection": [StrOptions({"min", "1se"})],
+        "simplify": ["boolean"],
     }
 
     def __init__(
@@ -178,6 +205,8 @@ class TreePruner(BasePruner):
         validation_fraction=0.25,
         backfit=False,
         cv=5,
+        selection="min",
+        simplify=False,
         random_state=None,
         memory=None,
     ):
@@ -188,6 +217,8 @@ class TreePruner(BasePruner):
         self.validation_fraction = validation_fraction
         self.backfit = backfit
         self.cv = cv
+        self.selection = selection
+        self.simplify = simplify
 
     def _fit_prune(self, X, y, sample_weight):
         if self.backfit:
@@ -200,6 +231,8 @@ class TreePruner(BasePruner):
             self.__dict__.pop("ccp_alpha_", None)
         if self.backfit:
             backfit_tree(pruned.tree_, pruned, X, y, sample_weight)
+        if self.simplify:
+            pruned = simplify_tree(pruned)
         return unpruned, pruned
 
     def _cost_complexity_prune(self, X, y, sample_weight):
@@ -239,13 +272,9 @@ class TreePruner(BasePruner):
                 X, y, sample_weight
             )
             tree = self._fit_base(X_train, y_train, w_train)
-        path, auto_rank = _reduced_error_path(tree, X_prune, y_prune, w_prune)
-        if self.prune_rate == "auto":
-            # Quinlan's rule: collapse where the pruning-set error does not grow.
-            step = path.step_for_alpha(auto_rank)
-        else:
-            step = path.step_for_max_leaves(_max_leaves(tree, self.prune_rate))
-        return tree, _prune_to_step(tree, path, step)
+        return tree, prune_tree(
+            tree, "reduced_error", self.prune_rate, X_prune, y_prune, w_prune
+        )
 
     def _holdout(self, X, y, sample_weight):
         """Split off the pruning set, stratified for classifiers when possible."""
@@ -257,7 +286,7 @@ class TreePruner(BasePruner):
         return _take_rows((X, y, sample_weight), train, prune)
 
     def _cross_validated_step(self, path, X, y, sample_weight):
-        """Path step chosen by cross-validation and the one-standard-error rule.
+        """Path step chosen by cross-validation and the ``selection`` rule.
 
         Each fold's tree is evaluated at one alpha per step of the full tree's
         path (rpart's geometric means); every sample is scored once, by the
@@ -271,8 +300,7 @@ class TreePruner(BasePruner):
         weight = np.asarray(weight, dtype=np.float64)
         loss_sum = np.zeros(len(candidates) + 1)
         loss_sq_sum = np.zeros(len(candidates) + 1)
-        cv = check_cv(self.cv, y, classifier=is_classifier(self))
-        for train, test in _check_cv_splits(cv.split(X, y), "cv"):
+        for train, test in _check_cv_splits(self._check_cv(y).split(X, y), "cv"):
             fold_weight = None if sample_weight is None else weight[train]
             fold_tree = self._fit_base(
                 _safe_indexing(X, train), _safe_indexing(y, train), fold_weight
@@ -290,18 +318,41 @@ class TreePruner(BasePruner):
         mean = np.cumsum(loss_sum)[:-1] / total_weight
         mean_sq = np.cumsum(loss_sq_sum)[:-1] / total_weight
         std_error = np.sqrt(np.maximum(mean_sq - mean**2, 0.0) / n_samples)
-        best = np.argmin(mean)
-        within_one_se = np.flatnonzero(mean <= mean[best] + std_error[best])
-        return int(within_one_se.max()) - 1
+        return _select_candidate(mean, std_error, self.selection) - 1
+
+    def _check_cv(self, y):
+        """The splitter of "auto": shuffled folds for an int ``cv``."""
+        if not isinstance(self.cv, Integral):
+            return check_cv(self.cv, y, classifier=is_classifier(self))
+        rng = check_random_state(self.random_state)
+        if is_classifier(self) and type_of_target(y) in ("binary", "multiclass"):
+            return StratifiedKFold(self.cv, shuffle=True, random_state=rng)
+        return KFold(self.cv, shuffle=True, random_state=rng)
 
     def _count_units(self, estimator):
         return int(estimator.tree_.n_leaves)
 
     def _count_params(self, estimator):
-        tree = estimator.tree_
-        n_leaves = int(tree.n_leaves)
-        n_internal = tree.node_count - n_leaves
-        return 2 * n_internal + n_leaves * tree.n_outputs * int(tree.max_n_classes)
+        return count_tree_params(estimator)
+
+
+def count_tree_params(estimator):
+    """A feature and a threshold per internal node, the values of the leaves."""
+    tree = estimator.tree_
+    n_leaves = int(tree.n_leaves)
+    n_internal = tree.node_count - n_leaves
+    return 2 * n_internal + n_leaves * tree.n_outputs * int(tree.max_n_classes)
+
+
+def _select_candidate(mean, std_error, selection):
+    """Index of the chosen candidate; candidates are ordered by growing alpha.
+
+    The largest index (the smallest tree) wins a tie.
+    """
+    if selection == "min":
+        return int(np.flatnonzero(mean <= mean.min()).max())
+    best = np.argmin(mean)
+    return int(np.flatnonzero(mean <= mean[best] + std_error[best]).max())
 
 
 def _training_risk(tree):
@@ -346,9 +397,43 @@ def _reduced_error_path(estimator, X_prune, y_prune, w_prune):
     return PruningPath(left, right, thresholds, tol=0.5), auto_rank
 
 
-def _max_leaves(estimator, prune_rate):
+def prune_tree(estimator, method, prune_rate, X_prune=None, y_prune=None, w_prune=None):
+    """A pruned copy of a fitted tree, with no refit and no cross-validation.
+
+    ``"cost_complexity"`` takes a numeric ``prune_rate``; ``"reduced_error"``
+    prunes on ``(X_prune, y_prune, w_prune)`` (``y`` as the tree's own
+    classes), and ``"auto"`` is Quinlan's rule.
+    """
+    if method == "cost_complexity":
+        return cost_complexity_prune_to_rates(estimator, [prune_rate])[0]
+    path, auto_rank = _reduced_error_path(estimator, X_prune, y_prune, w_prune)
+    if prune_rate == "auto":
+        # Quinlan's rule: collapse where the pruning-set error does not grow.
+        step = path.step_for_alpha(auto_rank)
+    else:
+        step = path.step_for_max_leaves(_max_leaves(estimator, prune_rate))
+    return _prune_to_step(estimator, path, step)
+
+
+def cost_complexity_prune_to_rates(estimator, prune_rates):
+    """Pruned copies of a fitted tree at every rate, from one weakest-link path."""
+    path = _cost_complexity_path(estimator)
+    return [
+        _prune_to_step(
+            estimator, path, path.step_for_max_leaves(_max_leaves(estimator, rate))
+        )
+        for rate in prune_rates
+    ]
+
+
+def n_units_kept(n_units, prune_rate):
+    """Units kept at ``prune_rate``: ``ceil((1 - prune_rate) * n_units)``, >= 1."""
     # Rounded first so that e.g. (1 - 0.7) * 100 keeps 30 leaves, not 31.
-    return max(1, math.ceil(round((1 - prune_rate) * estimator.tree_.n_leaves, 9)))
+    return max(1, math.ceil(round((1 - prune_rate) * n_units, 9)))
+
+
+def _max_leaves(estimator, prune_rate):
+    return n_units_kept(estimator.tree_.n_leaves, prune_rate)
 
 
 def _prune_to_step(estimator, path, step):

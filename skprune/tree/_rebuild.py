@@ -3,7 +3,9 @@
 import copy
 
 import numpy as np
+from sklearn.tree import BaseDecisionTree
 from sklearn.tree._tree import TREE_LEAF, TREE_UNDEFINED, Tree
+from sklearn.utils.validation import check_is_fitted
 
 
 def preorder_kept_nodes(children_left, children_right, internal_mask):
@@ -36,7 +38,7 @@ def node_depths(children_left, children_right):
     return depth
 
 
-def build_pruned_tree(tree, internal_mask):
+def build_pruned_tree(tree, internal_mask, values=None):
     """A new ``Tree`` where only the nodes in ``internal_mask`` stay internal.
 
     Parameters
@@ -47,12 +49,17 @@ def build_pruned_tree(tree, internal_mask):
         Nodes that remain internal; every other reachable node becomes a leaf
         and its descendants are dropped. Must be closed upwards: the parent of
         an internal node is internal.
+    values : ndarray of shape (tree.node_count, n_outputs, max_n_classes), \
+            default=None
+        Node values to store instead of the tree's own.
 
     Returns
     -------
     pruned : sklearn.tree._tree.Tree
     """
     state = tree.__getstate__()
+    if values is None:
+        values = state["values"]
     order = preorder_kept_nodes(tree.children_left, tree.children_right, internal_mask)
     new_id = np.full(tree.node_count, TREE_LEAF, dtype=np.intp)
     new_id[order] = np.arange(len(order))
@@ -75,10 +82,22 @@ def build_pruned_tree(tree, internal_mask):
             "max_depth": int(depth.max()),
             "node_count": len(order),
             "nodes": nodes,
-            "values": np.ascontiguousarray(state["values"][order]),
+            "values": np.ascontiguousarray(values[order]),
         }
     )
     return pruned
+
+
+def descendants_mask(children_left, children_right, roots):
+    """Which nodes lie strictly below one of the nodes ``roots``."""
+    below = np.zeros(len(children_left), dtype=bool)
+    marked = np.zeros(len(children_left), dtype=bool)
+    marked[roots] = True
+    # Parents precede their children: one increasing pass marks whole subtrees.
+    for node in np.flatnonzero(children_left != TREE_LEAF).tolist():
+        if marked[node] or below[node]:
+            below[children_left[node]] = below[children_right[node]] = True
+    return below
 
 
 def with_tree(estimator, tree):
@@ -88,3 +107,17 @@ def with_tree(estimator, tree):
     tells ``deepcopy`` to put ``tree`` in its place.
     """
     return copy.deepcopy(estimator, memo={id(estimator.tree_): tree})
+
+
+def check_fitted_tree(estimator, caller):
+    """Raise unless ``estimator`` is a fitted scikit-learn tree.
+
+    ``caller`` names the function in the messages.
+    """
+    if not isinstance(estimator, BaseDecisionTree):
+        raise TypeError(
+            f"{caller} takes a fitted DecisionTreeClassifier, "
+            "DecisionTreeRegressor, ExtraTreeClassifier or ExtraTreeRegressor; "
+            f"got {type(estimator).__name__}."
+        )
+    check_is_fitted(estimator, "tree_")

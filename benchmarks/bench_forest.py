@@ -1,0 +1,287 @@
+"""Benchmark ForestPruner: tree selection and per-tree pruning of random forests.
+
+For every data set, an outer cross-validation (5 shuffled folds, stratified
+for classifiers, ``random_state=0``; 3 with ``--quick``) fits one
+``RandomForestClassifier`` / ``RandomForestRegressor(n_estimators=200,
+random_state=0, n_jobs=1)`` per fold on the training part (held in a
+:class:`skprune.model_selection.InMemoryCache`, so every variant prunes that
+same forest) and measures on the test part, side by side:
+
+- ``full``: the unpruned forest;
+- ``select_0.8``: ``ForestPruner(method="select", prune_rate=0.8)``, ordered
+  aggregation on the out-of-bag rows, 40 of the 200 trees kept;
+- ``random_0.8``: 40 trees drawn at random (the mean of 5 draws), the
+  baseline a selection must beat;
+- ``select_auto``: the prefix of the order with the least out-of-bag error;
+- ``cc_0.5``: every tree pruned by cost-complexity to half its leaves;
+- ``rep_auto``: every tree pruned by reduced-error pruning on its own
+  out-of-bag rows (Quinlan's rule);
+- ``select_0.8+cc_0.5``: both.
+
+Reported per variant: the test score (accuracy, or R²) minus the full
+forest's, the share of nodes kept, the predict-time speed-up (``n_jobs=1``;
+the test rows repeated to at least 20,000; best of ``--repeats`` calls of
+each model, the full forest and the variant timed in turn) and the pruning
+time over the forest's fit time. Numbers are averaged over the folds.
+
+Targets (issue #13): ``select_0.8`` at most 0.5 pt (0.005) below the full
+forest and at least 3.5x faster; ``cc_0.5`` at most 0.5 pt below with half
+the nodes; ``select_0.8`` above ``random_0.8``.
+
+Data: real sets shipped inside packages (``benchmarks/real_data.py``, the
+``benchmark`` extra), rows in the order they ship in, and a noisy
+``make_classification`` problem (5,000 x 20, ``flip_y=0.2``).
+
+Run from the repository root::
+
+    python benchmarks/bench_forest.py            # all sets, 5 folds
+    python benchmarks/bench_forest.py --quick    # 2 sets, 3 folds, 50 trees
+
+Writes ``bench_forest.json`` (``bench_forest_quick.json`` with ``--quick``)
+to ``--output-dir`` (default ``benchmarks/results``).
+"""
+
+import argparse
+import datetime
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import real_data  # benchmarks/real_data.py, beside this script
+import sklearn
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.model_selection import KFold, StratifiedKFold
+
+import skprune
+from skprune.base import _fit_estimator
+from skprune.ensemble import ForestPruner
+from skprune.model_selection import InMemoryCache
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+SEED = 0
+N_TREES = 200
+QUICK_N_TREES = 50
+N_RANDOM_DRAWS = 5
+MIN_TIMING_ROWS = 20_000
+SETS = ("noisy_synthetic", "hpc_data", "credit_data", "mlc_churn", "OJ", "Computers")
+QUICK_SETS = ("noisy_synthetic", "OJ")
+VARIANTS = {
+    "select_0.8": {"method": "select", "prune_rate": 0.8},
+    "select_auto": {"method": "select", "prune_rate": "auto"},
+    "cc_0.5": {"method": "cost_complexity", "prune_rate": 0.5},
+    "rep_auto": {"method": "reduced_error", "prune_rate": "auto"},
+    "select_0.8+cc_0.5": {
+        "method": "select",
+        "prune_rate": 0.8,
+        "tree_method": "cost_complexity",
+        "tree_prune_rate": 0.5,
+    },
+}
+TARGETS = {"max_loss": 0.005, "min_select_speedup": 3.5}
+
+
+def load(name):
+    if name == "noisy_synthetic":
+        X, y = make_classification(
+            n_samples=5000,
+            n_features=20,
+            n_informative=8,
+            flip_y=0.2,
+            random_state=SEED,
+        )
+        return X, y, "classification"
+    return real_data.load(name)
+
+
+def best_predict_seconds(model, X, repeats):
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.predict(X)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def speedup(full, pruned, X, repeats):
+    """Predict time of ``full`` over ``pruned``, timed in turn."""
+    full_best = pruned_best = float("inf")
+    for _ in range(repeats):
+        full_best = min(full_best, best_predict_seconds(full, X, 1))
+        pruned_best = min(pruned_best, best_predict_seconds(pruned, X, 1))
+    return full_best / pruned_best
+
+
+def random_subset_score(forest, n_kept, X, y, rng):
+    """Test score of a forest of ``n_kept`` trees drawn at random."""
+    scores = []
+    for _ in range(N_RANDOM_DRAWS):
+        subset = clone(forest)
+        trees = rng.choice(len(forest.estimators_), size=n_kept, replace=False)
+        subset.__dict__.update(
+            {k: v for k, v in forest.__dict__.items() if k.endswith("_")}
+        )
+        subset.estimators_ = [forest.estimators_[t] for t in trees]
+        subset.n_estimators = n_kept
+        scores.append(subset.score(X, y))
+    return float(np.mean(scores))
+
+
+def fold_rows(name, X, y, task, train, test, n_trees, repeats, rng):
+    forest = (
+        RandomForestClassifier if task == "classification" else RandomForestRegressor
+    )(n_estimators=n_trees, random_state=SEED, n_jobs=1)
+    cache = InMemoryCache()
+    X_train, y_train = X[train], y[train]
+    X_test, y_test = X[test], y[test]
+    # The fit every pruner below takes from the cache (same function, same
+    # arguments as BasePruner's cached fit).
+    start = time.perf_counter()
+    full = cache.cache(_fit_estimator)(clone(forest), X_train, y_train, None)
+    fit_time = time.perf_counter() - start
+    full_score = full.score(X_test, y_test)
+    n_rows = int(np.ceil(MIN_TIMING_ROWS / len(test)))
+    X_timing = np.concatenate([X_test] * n_rows)
+    rows = {
+        "full": {"score": full_score, "fit_time_s": fit_time},
+        "random_0.8": {
+            "score_diff": random_subset_score(full, n_trees // 5, X_test, y_test, rng)
+            - full_score
+        },
+    }
+    for variant, params in VARIANTS.items():
+        pruner = ForestPruner(forest, memory=cache, **params)
+        start = time.perf_counter()
+        pruner.fit(X_train, y_train)
+        prune_time = time.perf_counter() - start
+        rows[variant] = {
+            "score_diff": pruner.score(X_test, y_test) - full_score,
+            "trees_kept": pruner.n_trees_after_,
+            "node_share": pruner.n_nodes_after_ / pruner.n_nodes_before_,
+            "speedup": speedup(full, pruner.estimator_, X_timing, repeats),
+            "prune_time_ratio": prune_time / fit_time,
+        }
+    return rows
+
+
+def mean_rows(folds):
+    summary = {}
+    for variant in folds[0]:
+        summary[variant] = {
+            key: float(np.mean([fold[variant][key] for fold in folds]))
+            for key in folds[0][variant]
+        }
+    return summary
+
+
+def bench_set(name, n_folds, n_trees, repeats):
+    X, y, task = load(name)
+    folds = (StratifiedKFold if task == "classification" else KFold)(
+        n_folds, shuffle=True, random_state=SEED
+    )
+    rng = np.random.RandomState(SEED)
+    fold_results = [
+        fold_rows(name, X, y, task, train, test, n_trees, repeats, rng)
+        for train, test in folds.split(X, y)
+    ]
+    summary = mean_rows(fold_results)
+    select, cc = summary["select_0.8"], summary["cc_0.5"]
+    return {
+        "name": name,
+        "task": task,
+        "metric": "accuracy" if task == "classification" else "r2",
+        "n_samples": len(y),
+        "n_features": X.shape[1],
+        "source": "make_classification(5000, 20, n_informative=8, flip_y=0.2)"
+        if name == "noisy_synthetic"
+        else real_data.describe(name)["source"],
+        "summary": summary,
+        "folds": fold_results,
+        "targets_met": {
+            "select_0.8_loss": select["score_diff"] >= -TARGETS["max_loss"],
+            "select_0.8_speedup": select["speedup"] >= TARGETS["min_select_speedup"],
+            "select_beats_random": select["score_diff"]
+            > summary["random_0.8"]["score_diff"],
+            "cc_0.5_loss": cc["score_diff"] >= -TARGETS["max_loss"],
+            "cc_0.5_half_nodes": cc["node_share"] <= 0.5 + 1e-9 + 0.01,
+        },
+    }
+
+
+def print_set(result):
+    s = result["summary"]
+    print(
+        f"\n{result['name']} ({result['metric']}; n={result['n_samples']}): "
+        f"full {s['full']['score']:.4f}, forest fit {s['full']['fit_time_s']:.2f} s"
+    )
+    print(
+        f"{'variant':<20}{'diff':>9}{'trees':>7}{'nodes':>8}{'speed-up':>10}"
+        f"{'prune/fit':>11}"
+    )
+    print(f"{'random_0.8':<20}{s['random_0.8']['score_diff']:>+9.4f}")
+    for variant in VARIANTS:
+        r = s[variant]
+        print(
+            f"{variant:<20}{r['score_diff']:>+9.4f}{r['trees_kept']:>7.0f}"
+            f"{r['node_share']:>8.3f}{r['speedup']:>10.2f}{r['prune_time_ratio']:>11.3f}"
+        )
+    missed = [k for k, met in result["targets_met"].items() if not met]
+    print("targets missed: " + (", ".join(missed) if missed else "none"))
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small smoke-test run")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="predict timings per model (best kept)"
+    )
+    parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    missing = real_data.missing_packages()
+    if missing:
+        raise SystemExit(
+            f"the real data sets need {', '.join(missing)}: "
+            'pip install "skprune[benchmark]"'
+        )
+    start = time.perf_counter()
+    n_trees = QUICK_N_TREES if args.quick else N_TREES
+    n_folds = 3 if args.quick else 5
+    results = []
+    for name in QUICK_SETS if args.quick else SETS:
+        results.append(bench_set(name, n_folds, n_trees, args.repeats))
+        print_set(results[-1])
+    output = {
+        "metadata": {
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "sklearn_version": sklearn.__version__,
+            "numpy_version": np.__version__,
+            "skprune_version": skprune.__version__,
+            "python_version": platform.python_version(),
+            "platform": platform.platform(),
+            "n_trees": n_trees,
+            "n_folds": n_folds,
+            "repeats": args.repeats,
+            "n_jobs": 1,
+            "timer": "time.perf_counter",
+            "targets": TARGETS,
+            "total_time_s": time.perf_counter() - start,
+        },
+        "sets": results,
+    }
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    path = args.output_dir / (
+        "bench_forest_quick.json" if args.quick else "bench_forest.json"
+    )
+    path.write_text(json.dumps(output, indent=2) + "\n")
+    print(f"\nwrote {path}\ntotal {output['metadata']['total_time_s']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

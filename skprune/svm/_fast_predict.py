@@ -28,11 +28,12 @@ from ._accelerated import OneClassSVM
 from ._libsvm_model import SVLayout, dense_dual_coef
 from ._reduce import blas_thread_count, pair_values, single_blas_thread, vote
 
-# Kernel blocks are computed in row chunks of about this many entries (8 MB
+# Kernel blocks are computed in row chunks of about this many entries (2 MB
 # per thread): memory stays bounded for any number of rows. Measured on the
-# benchmark problem, 2**18 to 2**22 entries perform within noise of each other
-# and 2**16 or less clearly worse (Python overhead per block).
-_BLOCK_ENTRIES = 2**20
+# benchmark problem (6056 and 1212 vectors, 1 and 2 threads), 2**18 was
+# 5-20% faster than 2**16 (Python overhead per block) and 2**20 (the block
+# leaves the CPU cache between the product and the element-wise pass).
+_BLOCK_ENTRIES = 2**18
 
 _FAST_KERNELS = ("linear", "poly", "rbf", "sigmoid", "precomputed")
 
@@ -122,15 +123,18 @@ def predict(svm, X):
 class _KernelBlocks:
     """Kernel between blocks of samples and the support vectors of ``svm``.
 
-    What does not depend on the samples (the vectors, transposed for the
-    product, and their squared norms for the RBF kernel) is prepared once.
+    Every kernel is an element-wise function of one matrix product between
+    the samples and the vectors, each augmented with columns so that the
+    product already holds the function's argument: ``gamma x.v + coef0``
+    (poly, sigmoid) or ``-gamma ||x - v||^2 = 2 gamma x.v - gamma ||x||^2 -
+    gamma ||v||^2`` (rbf). One pass of the element-wise function follows,
+    instead of several passes over the block. The vectors' side is prepared
+    once.
     """
 
     def __init__(self, svm):
         self.kernel = svm.kernel
-        self.gamma = svm._gamma
         self.degree = svm.degree
-        self.coef0 = svm.coef0
         if self.kernel == "precomputed":
             self.columns = np.asarray(svm.support_)
             return
@@ -138,30 +142,54 @@ class _KernelBlocks:
         if sp.issparse(vectors) and vectors.shape[0] * vectors.shape[1] <= 2**22:
             # A sparse x dense product is much faster than sparse x sparse.
             vectors = vectors.toarray()
-        self.vectors_t = vectors.T
-        if self.kernel == "rbf":
-            self.vector_sq_norms = row_norms(vectors, squared=True)
+        gamma, n_sv = svm._gamma, vectors.shape[0]
+        if self.kernel == "linear":
+            self.scale, extra = 1.0, []
+        elif self.kernel == "rbf":
+            self.scale = 2.0 * gamma
+            extra = [np.ones(n_sv), -gamma * row_norms(vectors, squared=True)]
+            self.gamma = gamma
+        else:
+            self.scale, extra = gamma, [np.full(n_sv, float(svm.coef0))]
+        self.vectors_t = _with_columns(vectors, extra).T
 
     def between(self, X):
         """Dense kernel values (n_rows, n_sv) between the rows ``X`` and the vectors."""
         if self.kernel == "precomputed":
             return np.asarray(X[:, self.columns], dtype=np.float64)
-        K = safe_sparse_dot(X, self.vectors_t, dense_output=True)
-        K = np.asarray(K, dtype=np.float64)
+        n_rows = X.shape[0]
         if self.kernel == "linear":
-            return K
+            extra = []
+        elif self.kernel == "rbf":
+            extra = [-self.gamma * row_norms(X, squared=True), np.ones(n_rows)]
+        else:
+            extra = [np.ones(n_rows)]
+        K = safe_sparse_dot(
+            _with_columns(X, extra, scale=self.scale),
+            self.vectors_t,
+            dense_output=True,
+        )
+        K = np.asarray(K, dtype=np.float64)
         if self.kernel == "rbf":
-            # ||x - v||^2 = ||x||^2 - 2 x.v + ||v||^2, clipped at 0 against
-            # rounding; libsvm sums the squared differences directly, which
-            # agrees to rounding.
-            K *= -2.0
-            K += row_norms(X, squared=True)[:, None]
-            K += self.vector_sq_norms
-            np.maximum(K, 0.0, out=K)
-            K *= -self.gamma
+            # The argument is -gamma ||x - v||^2 <= 0; rounding can make it
+            # a hair positive for x == v. libsvm sums the squared differences
+            # directly, which agrees to rounding.
+            np.minimum(K, 0.0, out=K)
             return np.exp(K, out=K)
-        K *= self.gamma
-        K += self.coef0
         if self.kernel == "poly":
             return np.power(K, self.degree, out=K)
-        return np.tanh(K, out=K)
+        if self.kernel == "sigmoid":
+            return np.tanh(K, out=K)
+        return K
+
+
+def _with_columns(M, columns, scale=1.0):
+    """``[scale * M, columns...]``, dense or CSR as ``M``."""
+    if sp.issparse(M):
+        blocks = [M * scale] + [sp.csr_matrix(c[:, None]) for c in columns]
+        return sp.hstack(blocks, format="csr")
+    out = np.empty((M.shape[0], M.shape[1] + len(columns)))
+    np.multiply(M, scale, out=out[:, : M.shape[1]])
+    for k, column in enumerate(columns):
+        out[:, M.shape[1] + k] = column
+    return out

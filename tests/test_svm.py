@@ -2,9 +2,13 @@
 
 import copy
 import math
+import os
 import pickle
 import re
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -842,3 +846,27 @@ def test_scikit_learn_intelex_models_are_pruned(iris, friedman, name):
     reference = SVMPruner(plain(**params), random_state=0).fit(X, y)
     assert pruner.score(X, y) == pytest.approx(reference.score(X, y), abs=0.02)
     assert pickle.loads(pickle.dumps(pruner)).score(X, y) == pruner.score(X, y)
+
+
+def test_pruning_after_patch_sklearn():
+    # The failure: with scikit-learn patched before skprune is
+    # imported, SVMPruner(SVC()) raised on a multi-class problem. Run in a
+    # subprocess so that the patch does not leak into the other tests.
+    pytest.importorskip("sklearnex")
+    code = (
+        "from sklearnex import patch_sklearn; patch_sklearn()\n"
+        "from sklearn.datasets import load_iris\n"
+        "from sklearn.svm import SVC\n"
+        "from skprune.svm import SVMPruner\n"
+        "X, y = load_iris(return_X_y=True)\n"
+        "pruner = SVMPruner(SVC(), random_state=0).fit(X, y)\n"
+        "assert type(SVC()).__module__.startswith('sklearnex')\n"
+        "assert type(pruner.estimator_).__module__.startswith('sklearn.svm')\n"
+        "assert pruner.score(X, y) > 0.9\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr

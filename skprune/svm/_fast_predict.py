@@ -4,8 +4,8 @@ libsvm's ``predict`` and ``decision_function`` evaluate the kernel one support
 vector and one sample at a time. The same decision values come from a block
 of kernel values (samples x support vectors), computed with one matrix
 product per block of rows, times the dual coefficients; measured in
-``benchmarks/bench_svm.py`` this is several times faster than libsvm on the
-same model. The functions here reproduce, on top of those values, exactly
+``benchmarks/bench_svm_predict.py`` this is several times faster than
+libsvm on the same model. The functions here reproduce, on top of those values, exactly
 what scikit-learn does with libsvm's: the one-vs-one vote and its
 tie-breaking, the sign flip of binary classifiers, the ``"ovr"`` shape,
 ``break_ties`` and the class labels.

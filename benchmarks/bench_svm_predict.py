@@ -43,25 +43,21 @@ Results: ``bench_svm_predict.json`` and ``.png`` in ``--output-dir``
 """
 
 import argparse
-import datetime
 import json
-import platform
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-import sklearn
-from bench_svm import load_problem
+from bench_svm import load_problem, run_metadata
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.kernel_approximation import Nystroem
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
-import skprune
 from skprune.svm import SVMPruner
 
 RATES = [0.0, 0.5, 0.8, 0.9, 0.95, 0.98]
@@ -274,20 +270,7 @@ def main():
     result = run(args)
     result["equal_time"] = equal_time_comparison(result["rates"])
     result["targets"] = check_targets(result)
-    result["meta"] = {
-        "date": datetime.datetime.now().isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "sklearn": sklearn.__version__,
-        "numpy": np.__version__,
-        "skprune": skprune.__version__,
-        "machine": platform.machine(),
-        "blas": [
-            {k: lib.get(k) for k in ("internal_api", "version", "num_threads")}
-            for lib in threadpool_info()
-        ],
-        "quick": args.quick,
-        "repeats": args.repeats,
-    }
+    result["meta"] = run_metadata(args)
     print("== targets")
     for target, (value, ok) in result["targets"].items():
         print(f"{target:<40} {value:8.2f} {'met' if ok else 'MISSED'}")

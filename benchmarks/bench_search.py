@@ -31,8 +31,9 @@ Run from the repository root::
     python benchmarks/bench_search.py            # full size
     python benchmarks/bench_search.py --quick    # small data, < 1 minute
 
-Results go to ``benchmarks/results/bench_search.json`` (``--quick``:
-``bench_search_quick.json``).
+Results go to ``bench_search.json`` in ``--output-dir`` (default
+``benchmarks/results``; ``--quick``: ``bench_search_quick.json``; a run of
+some ``--families`` only appends their names, e.g. ``bench_search_svm.json``).
 """
 
 import argparse
@@ -207,6 +208,11 @@ def main(argv=None):
     parser.add_argument(
         "--families", nargs="*", default=list(FAMILIES), choices=list(FAMILIES)
     )
+    parser.add_argument(
+        "--output-dir",
+        default=str(RESULTS),
+        help="where the JSON goes (default: benchmarks/results)",
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)
     print(f"GridSearchCV over {len(RATES)} prune rates, 5-fold, n_jobs=1")
@@ -220,8 +226,13 @@ def main(argv=None):
         rows.append(bench_family(name, FAMILIES[name], args.quick))
         print_row(rows[-1])
     print("targets: cached/fits <= 1.5, naive/cached >= 5, curve/cached <= 1")
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / ("bench_search_quick.json" if args.quick else "bench_search.json")
+    out_dir = Path(args.output_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = "bench_search_quick" if args.quick else "bench_search"
+    if sorted(args.families) != sorted(FAMILIES):
+        # A run of some families does not overwrite the results of all.
+        stem += "_" + "_".join(args.families)
+    out = out_dir / f"{stem}.json"
     meta = {
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "sklearn": sklearn.__version__,

@@ -464,6 +464,25 @@ def plot(results, path):
     print(f"wrote {path}")
 
 
+def run_metadata(args):
+    """Versions, machine, BLAS threads and the run's options."""
+    return {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "sklearn": sklearn.__version__,
+        "numpy": np.__version__,
+        "skprune": skprune.__version__,
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "blas": [
+            {k: lib.get(k) for k in ("internal_api", "version", "num_threads")}
+            for lib in threadpool_info()
+        ],
+        "quick": args.quick,
+        "repeats": args.repeats,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small problems, < 1 min")
@@ -496,21 +515,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     stem = "bench_svm_quick" if args.quick else "bench_svm"
     results = {
-        "meta": {
-            "date": datetime.datetime.now().isoformat(timespec="seconds"),
-            "python": platform.python_version(),
-            "sklearn": sklearn.__version__,
-            "numpy": np.__version__,
-            "skprune": skprune.__version__,
-            "machine": platform.machine(),
-            "processor": platform.processor(),
-            "blas": [
-                {k: lib.get(k) for k in ("internal_api", "version", "num_threads")}
-                for lib in threadpool_info()
-            ],
-            "quick": args.quick,
-            "repeats": args.repeats,
-        },
+        "meta": run_metadata(args),
         "problems": {},
     }
     with tempfile.TemporaryDirectory() as cache:

@@ -2,14 +2,18 @@
 
 import copy
 import math
+import os
 import pickle
 import re
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import (
     load_breast_cancer,
@@ -25,9 +29,10 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR, NuSVC, NuSVR, OneClassSVM
 from sklearn.utils._param_validation import InvalidParameterError
+from threadpoolctl import threadpool_limits
 
 from skprune.model_selection._pruning_curve import InMemoryCache
-from skprune.svm import SVMPruner
+from skprune.svm import SVMPruner, _fast_predict
 from skprune.svm._libsvm_model import check_libsvm_model, write_reduced_model
 from skprune.svm._reduce import ridge_cholesky
 
@@ -118,11 +123,14 @@ def test_prune_rate_zero_is_identical(iris, friedman, kind, sparse):
         X = sp.csr_matrix(X)
     unpruned = clone(estimator).fit(X, y)
     pruner = SVMPruner(estimator, prune_rate=0.0).fit(X, y)
-    np.testing.assert_array_equal(pruner.predict(X), unpruned.predict(X))
+    # The libsvm model is the same to the bit; the pruner's own (BLAS)
+    # prediction path agrees with it to rounding.
+    np.testing.assert_array_equal(pruner.estimator_.predict(X), unpruned.predict(X))
     if hasattr(unpruned, "decision_function"):
         np.testing.assert_array_equal(
-            pruner.decision_function(X), unpruned.decision_function(X)
+            pruner.estimator_.decision_function(X), unpruned.decision_function(X)
         )
+    _assert_same_predictions(pruner, unpruned, X, y)
     assert pruner.n_units_after_ == pruner.n_units_before_
     assert pruner.prune_rate_ == 0.0
 
@@ -702,3 +710,166 @@ def test_auto_with_a_frozen_estimator(synthetic):
     assert 0 < pruner.prune_rate_ < 1
     assert pruner.n_units_before_ == len(fitted.support_)
     assert pruner.score(X_test, y_test) > fitted.score(X_test, y_test) - 0.03
+
+
+# -- the fast prediction path ---------------------------------------------------
+
+
+def _assert_same_predictions(pruner, svm, X, y):
+    """The pruner's fast methods give what libsvm gives on ``svm``."""
+    prediction = pruner.predict(X)
+    expected = svm.predict(X)
+    assert prediction.dtype == expected.dtype
+    if is_classifier(svm) or isinstance(svm, OneClassSVM):
+        np.testing.assert_array_equal(prediction, expected)
+    else:
+        np.testing.assert_allclose(prediction, expected, rtol=1e-10, atol=1e-10)
+    for method in ("decision_function", "score_samples"):
+        if hasattr(svm, method):
+            np.testing.assert_allclose(
+                getattr(pruner, method)(X),
+                getattr(svm, method)(X),
+                rtol=1e-10,
+                atol=1e-10,
+            )
+    if y is not None:
+        assert pruner.score(X, y) == pytest.approx(svm.score(X, y), abs=1e-12)
+
+
+@pytest.mark.parametrize("kind", range(6))
+@pytest.mark.parametrize("kernel", ["rbf", "linear", "poly", "sigmoid"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_fast_path_equals_libsvm(iris, friedman, kind, kernel, sparse):
+    estimator, X, y = _all_kinds(iris, friedman)[kind]
+    estimator = clone(estimator).set_params(kernel=kernel)
+    if sparse:
+        X = sp.csr_matrix(X)
+    pruner = SVMPruner(estimator, prune_rate=0.5, random_state=0).fit(X, y)
+    assert _fast_predict.has_fast_path(pruner.estimator_)
+    _assert_same_predictions(pruner, pruner.estimator_, X, y)
+
+
+@pytest.mark.parametrize("shape", ["ovo", "ovr"])
+@pytest.mark.parametrize("break_ties", [False, True])
+def test_fast_path_multiclass_options(iris, shape, break_ties):
+    X, y = iris
+    estimator = SVC(decision_function_shape=shape, break_ties=break_ties, C=0.1)
+    pruner = SVMPruner(estimator, prune_rate=0.5, random_state=0).fit(X, y + 5)
+    if break_ties and shape == "ovo":
+        for model in (pruner, pruner.estimator_):
+            with pytest.raises(ValueError, match="break_ties must be False"):
+                model.predict(X)
+        return
+    _assert_same_predictions(pruner, pruner.estimator_, X, y + 5)
+
+
+@pytest.mark.parametrize(
+    "intercept, label",
+    # Pairs (0, 1), (0, 2), (1, 2); a positive value votes for the first class.
+    [([1.0, -1.0, 1.0], 0), ([0.0, 0.0, 0.0], 2), ([-1.0, 1.0, -1.0], 0)],
+)
+@pytest.mark.parametrize("break_ties", [False, True])
+def test_fast_path_breaks_vote_ties_as_libsvm(iris, intercept, label, break_ties):
+    X, y = iris
+    svm = SVC(break_ties=break_ties).fit(X, y)
+    # Far from every vector the RBF kernel is exactly 0: the decision values
+    # are the intercepts, which make a three-way vote tie (or exact zeros,
+    # which vote for the second class of a pair).
+    everything = np.arange(len(svm.support_))
+    tied = write_reduced_model(svm, everything, svm._dual_coef_, np.array(intercept))
+    X_far = np.full((4, X.shape[1]), 1e3)
+    expected = tied.predict(X_far)
+    if not break_ties:
+        np.testing.assert_array_equal(expected, label)
+    np.testing.assert_array_equal(_fast_predict.predict(tied, X_far), expected)
+    np.testing.assert_array_equal(
+        _fast_predict.decision_function(tied, X_far), tied.decision_function(X_far)
+    )
+
+
+def test_fast_path_blocks_and_threads(synthetic, monkeypatch):
+    X_train, X_test, y_train, _ = synthetic
+    pruner = SVMPruner(SVC(), prune_rate=0.3, random_state=0).fit(X_train, y_train)
+    expected = pruner.estimator_.decision_function(X_test)
+    # Blocks of a few rows, computed by several threads or by one.
+    monkeypatch.setattr(_fast_predict, "_BLOCK_ENTRIES", 7 * pruner.n_units_after_)
+    for n_threads in (1, 2):
+        with threadpool_limits(n_threads, user_api="blas"):
+            np.testing.assert_allclose(
+                pruner.decision_function(X_test), expected, rtol=1e-10, atol=1e-10
+            )
+
+
+def test_fast_path_precomputed_and_callable_kernels(cancer):
+    X_train, X_test, y_train, y_test = cancer
+    gram, gram_test = X_train @ X_train.T, X_test @ X_train.T
+    pruner = SVMPruner(SVC(kernel="precomputed"), prune_rate=0.5, random_state=0)
+    pruner.fit(gram, y_train)
+    assert _fast_predict.has_fast_path(pruner.estimator_)
+    _assert_same_predictions(pruner, pruner.estimator_, gram_test, y_test)
+    with pytest.raises(ValueError, match="expecting 398 features"):
+        pruner.predict(gram_test[:, :10])
+    # A callable kernel goes through libsvm.
+    pruner = SVMPruner(SVC(kernel=rbf_kernel), prune_rate=0.5, random_state=0)
+    pruner.fit(X_train, y_train)
+    assert not _fast_predict.has_fast_path(pruner.estimator_)
+    _assert_same_predictions(pruner, pruner.estimator_, X_test, y_test)
+
+
+def test_fast_path_validates_input_as_libsvm(iris):
+    X, y = iris
+    pruner = SVMPruner(SVC(), prune_rate=0.5, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        pruner.predict(X[:, :2])
+    with pytest.raises(ValueError, match="trained on dense data"):
+        pruner.predict(sp.csr_matrix(X))
+
+
+# -- scikit-learn-intelex ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["SVC", "NuSVC", "SVR", "NuSVR"])
+def test_scikit_learn_intelex_models_are_pruned(iris, friedman, name):
+    accelerated = pytest.importorskip("sklearnex.svm")
+    plain = {"SVC": SVC, "NuSVC": NuSVC, "SVR": SVR, "NuSVR": NuSVR}[name]
+    X, y = iris if name.endswith("C") else friedman
+    params = {"nu": 0.3} if name == "NuSVC" else {}
+    fitted = getattr(accelerated, name)(**params).fit(X, y)
+    assert isinstance(fitted, plain) and type(fitted) is not plain
+    # Unpruned: the plain copy predicts what the accelerated model predicts.
+    pruner = SVMPruner(FrozenEstimator(fitted), prune_rate=0.0).fit(X, y)
+    assert type(pruner.estimator_) is plain
+    _assert_same_predictions(pruner, fitted, X, y)
+    # Pruned (multi-class models refuse writes to their fitted attributes).
+    pruner = SVMPruner(getattr(accelerated, name)(**params), random_state=0)
+    pruner.fit(X, y)
+    assert type(pruner.estimator_) is plain
+    check_libsvm_model(pruner.estimator_)
+    _assert_same_predictions(pruner, pruner.estimator_, X, y)
+    reference = SVMPruner(plain(**params), random_state=0).fit(X, y)
+    assert pruner.score(X, y) == pytest.approx(reference.score(X, y), abs=0.02)
+    assert pickle.loads(pickle.dumps(pruner)).score(X, y) == pruner.score(X, y)
+
+
+def test_pruning_after_patch_sklearn():
+    # The issue's failure: with scikit-learn patched before skprune is
+    # imported, SVMPruner(SVC()) raised on a multi-class problem. Run in a
+    # subprocess so that the patch does not leak into the other tests.
+    pytest.importorskip("sklearnex")
+    code = (
+        "from sklearnex import patch_sklearn; patch_sklearn()\n"
+        "from sklearn.datasets import load_iris\n"
+        "from sklearn.svm import SVC\n"
+        "from skprune.svm import SVMPruner\n"
+        "X, y = load_iris(return_X_y=True)\n"
+        "pruner = SVMPruner(SVC(), random_state=0).fit(X, y)\n"
+        "assert type(SVC()).__module__.startswith('sklearnex')\n"
+        "assert type(pruner.estimator_).__module__.startswith('sklearn.svm')\n"
+        "assert pruner.score(X, y) > 0.9\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr

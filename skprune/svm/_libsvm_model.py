@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import _safe_indexing
 
-_CLASSIFIER_IMPLS = ("c_svc", "nu_svc")
+CLASSIFIER_IMPLS = ("c_svc", "nu_svc")
 
 
 class SVLayout:
@@ -48,7 +48,7 @@ class SVLayout:
     """
 
     def __init__(self, estimator):
-        self.is_classifier = estimator._impl in _CLASSIFIER_IMPLS
+        self.is_classifier = estimator._impl in CLASSIFIER_IMPLS
         n_sv = len(estimator.support_)
         if self.is_classifier:
             self.n_support = np.asarray(estimator._n_support, dtype=np.intp)

@@ -7,12 +7,15 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR, NuSVC, NuSVR, OneClassSVM
+from sklearn.svm import LinearSVC, LinearSVR
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _num_samples, validate_data
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
-from ..base import BasePruner, _warn_once
+from ..base import BasePruner, _estimator_has, _warn_once
+from . import _fast_predict
+from ._accelerated import LIBSVM_CLASSES, OneClassSVM, as_libsvm_model
 from ._kernels import SVKernel
 from ._libsvm_model import (
     SVLayout,
@@ -251,7 +254,9 @@ class SVMPruner(BasePruner):
     0.965...
     """
 
-    _supported_estimators = (SVC, NuSVC, SVR, NuSVR, OneClassSVM)
+    # The scikit-learn classes themselves, which accelerated subclasses (e.g.
+    # scikit-learn-intelex's, after ``patch_sklearn()``) derive from.
+    _supported_estimators = LIBSVM_CLASSES
 
     _parameter_constraints: dict = {
         **BasePruner._parameter_constraints,
@@ -350,6 +355,9 @@ class SVMPruner(BasePruner):
                 None if y is None else _safe_indexing(y, fit_idx),
                 None if sample_weight is None else weight[fit_idx],
             )
+        # An accelerated model (scikit-learn-intelex) cannot hold a reduced
+        # model: prune its plain scikit-learn copy.
+        svm = as_libsvm_model(svm)
         with blas_threads_for(len(svm.support_)):
             pruned = self._prune(svm, X, y, weight, fit_idx, val_idx, rng)
         return svm, pruned
@@ -580,6 +588,101 @@ class SVMPruner(BasePruner):
             if score >= reference_score - self.tol:
                 return candidate
         return copy.deepcopy(ctx.svm)
+
+    # -- prediction ---------------------------------------------------------------
+    # The kernel is evaluated in blocks with BLAS (see _fast_predict), several
+    # times faster than libsvm's loop over vectors and samples, with the same
+    # results; estimator_ stays the plain libsvm model. Probabilities and
+    # callable kernels go through libsvm.
+
+    def _predict_with(self, method, X):
+        """``estimator_.<method>(X)``, by the BLAS path where it reproduces libsvm."""
+        check_is_fitted(self)
+        if _fast_predict.has_fast_path(self.estimator_):
+            return getattr(_fast_predict, method)(self.estimator_, X)
+        return getattr(self.estimator_, method)(X)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the pruned SVM, evaluated in kernel blocks.
+
+        Equal to ``estimator_.decision_function(X)`` up to rounding (one-vs-one
+        or one-vs-rest shape as the SVM's ``decision_function_shape``), but
+        computed with matrix products instead of libsvm's loop; a callable
+        kernel is evaluated by libsvm.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples (kernel values against the training samples for
+            ``kernel="precomputed"``).
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_scores)
+            As ``estimator_.decision_function``.
+        """
+        return self._predict_with("decision_function", X)
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X):
+        """Predict with the pruned SVM, evaluating the kernel in blocks.
+
+        The same classes (one-vs-one vote, ties to the lower class index,
+        ``break_ties``), regression values or inlier labels as
+        ``estimator_.predict(X)``, computed with matrix products instead of
+        libsvm's loop; a callable kernel is evaluated by libsvm.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            As ``estimator_.predict``.
+        """
+        return self._predict_with("predict", X)
+
+    @available_if(_estimator_has("score_samples"))
+    def score_samples(self, X):
+        """Unshifted scores of a pruned OneClassSVM, evaluated in kernel blocks.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            As ``estimator_.score_samples``: ``decision_function(X) + offset_``.
+        """
+        return self.decision_function(X) + self.offset_
+
+    @available_if(_estimator_has("score"))
+    def score(self, X, y, sample_weight=None):
+        """Accuracy (classifiers) or R^2 (regressors) of the fast :meth:`predict`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+
+        y : array-like of shape (n_samples,)
+            True targets.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            As ``estimator_.score(X, y, sample_weight=sample_weight)``.
+        """
+        metric = accuracy_score if is_classifier(self.estimator_) else r2_score
+        return metric(y, self.predict(X), sample_weight=sample_weight)
 
     # -- sizes ------------------------------------------------------------------
 

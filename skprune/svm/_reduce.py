@@ -44,15 +44,31 @@ _MIN_THREADED_SIZE = 1500
 _controller = None
 
 
-def blas_threads_for(size):
-    """A context limiting BLAS to one thread for operations on small matrices."""
+def _blas_controller():
     global _controller
-    if size >= _MIN_THREADED_SIZE:
-        return contextlib.nullcontext()
     if _controller is None:
         # Scanning the loaded libraries takes milliseconds: do it once.
         _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
+    return _controller
+
+
+def blas_threads_for(size):
+    """A context limiting BLAS to one thread for operations on small matrices."""
+    if size >= _MIN_THREADED_SIZE:
+        return contextlib.nullcontext()
+    return single_blas_thread()
+
+
+def single_blas_thread():
+    """A context limiting BLAS to one thread."""
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
+def blas_thread_count():
+    """The threads BLAS may use now (its default, or a ``threadpool_limits``)."""
+    libraries = _blas_controller().select(user_api="blas").info()
+    counts = [info["num_threads"] for info in libraries]
+    return max(1, min(counts, default=1))
 
 
 # -- selection criteria -----------------------------------------------------
@@ -217,10 +233,12 @@ def pair_values(layout, K, dual_coef, intercept):
 def vote(layout, values):
     """libsvm's one-vs-one vote: class index per sample (first maximum wins)."""
     votes = np.zeros((values.shape[0], layout.n_groups), dtype=np.intp)
-    rows = np.arange(values.shape[0])
     for p, (i, j) in enumerate(layout.pairs):
-        winner = np.where(values[:, p] > 0, i, j)
-        np.add.at(votes, (rows, winner), 1)
+        # A value of exactly 0 votes for j, as in libsvm.
+        positive = values[:, p] > 0
+        votes[:, i] += positive
+        votes[:, j] += ~positive
+    # argmax returns the first maximum: ties go to the lower class index.
     return np.argmax(votes, axis=1)
 
 

@@ -7,7 +7,7 @@ scripts, executing them::
 
     python benchmarks/notebooks/build.py                 # every notebook
     python benchmarks/notebooks/build.py svm_pruning     # one
-    python benchmarks/notebooks/build.py --quick --output-dir /tmp/nb
+    python benchmarks/notebooks/build.py --quick --output-dir nb-smoke
 
 It needs the ``notebook`` extra (jupytext, nbclient, ipykernel, pandas,
 matplotlib); ``cnn_pruning`` needs the ``torch`` extra too. ``--quick`` runs at

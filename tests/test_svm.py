@@ -873,3 +873,17 @@ def test_pruning_after_patch_sklearn():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_verbose_prints_a_line_per_stage(iris, capsys):
+    X, y = iris
+    SVMPruner(SVC(), prune_rate=0.5, random_state=0).fit(X, y)
+    assert capsys.readouterr().out == ""
+    SVMPruner(SVC(), prune_rate=0.5, random_state=0, verbose=1).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("[SVMPruner] unpruned SVC:")
+    assert lines[1].startswith("[SVMPruner] elimination (step=0.25) and refit of")
+    SVMPruner(SVC(), prune_rate="auto", random_state=0, verbose=1).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("[SVMPruner] auto: held-out score") for line in lines)

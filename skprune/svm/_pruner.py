@@ -1,6 +1,7 @@
 """SVMPruner: support-vector reduction of fitted libsvm models."""
 
 import copy
+import time
 import warnings
 from numbers import Integral, Real
 
@@ -166,6 +167,13 @@ class SVMPruner(BasePruner):
         to rounding (with ``ridge > 0``: without a ridge, a singular system
         is regularised by a ridge that depends on its size).
 
+    verbose : int, default=0
+        Progress messages: at 1 or more, a line per stage (the fit of the
+        unpruned SVM, the elimination and refit of its vectors, each with its
+        time), and with ``prune_rate="auto"`` the held-out score of every
+        rate tried. The elimination runs inside one (cacheable) function, so
+        its rounds are not reported one by one.
+
     Attributes
     ----------
     estimator_ : SVC, NuSVC, SVR, NuSVR or OneClassSVM
@@ -267,6 +275,7 @@ class SVMPruner(BasePruner):
         "max_fit_samples": [Interval(Integral, 1, None, closed="left"), None],
         "tol": [Interval(Real, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -283,6 +292,7 @@ class SVMPruner(BasePruner):
         validation_fraction=0.2,
         random_state=None,
         memory=None,
+        verbose=0,
     ):
         super().__init__(
             estimator, prune_rate=prune_rate, random_state=random_state, memory=memory
@@ -294,6 +304,7 @@ class SVMPruner(BasePruner):
         self.max_fit_samples = max_fit_samples
         self.tol = tol
         self.validation_fraction = validation_fraction
+        self.verbose = verbose
 
     # -- checks -----------------------------------------------------------------
 
@@ -347,6 +358,7 @@ class SVMPruner(BasePruner):
             fit_idx, val_idx = self._holdout(y, n_samples, rng)
         else:
             fit_idx, val_idx = np.arange(n_samples), None
+        start = time.perf_counter()
         if self._is_frozen() or val_idx is None:
             svm = self._fit_base(X, y, sample_weight)
         else:
@@ -358,6 +370,10 @@ class SVMPruner(BasePruner):
         # An accelerated model (scikit-learn-intelex) cannot hold a reduced
         # model: prune its plain scikit-learn copy.
         svm = as_libsvm_model(svm)
+        self._log(
+            f"unpruned {type(svm).__name__}: {len(svm.support_)} support vectors "
+            f"({time.perf_counter() - start:.2f} s)"
+        )
         with blas_threads_for(len(svm.support_)):
             pruned = self._prune(svm, X, y, weight, fit_idx, val_idx, rng)
         return svm, pruned
@@ -465,9 +481,17 @@ class SVMPruner(BasePruner):
             self.ridge,
             n_leading,
         )
-        if not cacheable:
-            return _fit_nested_refit(*args)
-        return self._call_cached(_fit_nested_refit, *args, mmap_mode="r")
+        start = time.perf_counter()
+        if cacheable:
+            nested = self._call_cached(_fit_nested_refit, *args, mmap_mode="r")
+        else:
+            nested = _fit_nested_refit(*args)
+        self._log(
+            f"elimination (step={self.step}) and refit of "
+            f"{ctx.layout.n_sv} vectors: {time.perf_counter() - start:.2f} s"
+            + (" (from the cache or stored in it)" if cacheable else "")
+        )
+        return nested
 
     def _kernel_norms(self, ctx):
         # "dual_coef" ignores them: spare the pass over the fitting samples.
@@ -585,7 +609,13 @@ class SVMPruner(BasePruner):
             candidate, kept = make()
             prediction = _predict(candidate, SVLayout(candidate), K_val[:, kept])
             score = _score(ctx.svm, prediction, y_val, w_val, reference)
-            if score >= reference_score - self.tol:
+            floor = reference_score - self.tol
+            side = "at or above" if score >= floor else "below"
+            self._log(
+                f"auto: held-out score {score:.4f} with {len(kept)} vectors "
+                f"({side} the floor {floor:.4f})"
+            )
+            if score >= floor:
                 return candidate
         return copy.deepcopy(ctx.svm)
 

@@ -69,7 +69,7 @@ def test_select_keeps_a_sub_forest_of_the_requested_size(frozen_setup, prune_rat
 
 
 def brute_force_order(forest, X, y, n_steps):
-    """Greedy forward selection by error, then squared error, computed plainly."""
+    """Greedy forward selection by squared error, then errors, computed plainly."""
     probas = [tree.predict_proba(X) for tree in forest.estimators_]
     onehot = np.eye(probas[0].shape[1])[y]
     order = []
@@ -80,7 +80,7 @@ def brute_force_order(forest, X, y, n_steps):
                 continue
             average = np.mean([probas[s] for s in [*order, t]], axis=0)
             errors = np.sum(average.argmax(axis=1) != y)
-            scores.append((errors, ((average - onehot) ** 2).sum(), t))
+            scores.append((round(((average - onehot) ** 2).sum(), 9), errors, t))
         order.append(min(scores)[2])
     return order
 
@@ -93,18 +93,21 @@ def test_select_is_ordered_aggregation(frozen_setup):
 
 
 def test_select_beats_random_subsets_on_the_selection_set(frozen_setup):
+    # The greedy order minimises the squared error of the averaged
+    # probabilities on the selection set: no random subset does better.
     forest, X_val, y_val = frozen_setup
     pruner = ForestPruner(FrozenEstimator(forest), prune_rate=0.8).fit(X_val, y_val)
-    selected_error = 1 - pruner.score(X_val, y_val)
+    onehot = np.eye(3)[y_val]
+    selected_loss = ((pruner.predict_proba(X_val) - onehot) ** 2).sum()
     rng = np.random.RandomState(0)
-    random_errors = []
+    random_losses = []
     for _ in range(20):
         trees = rng.choice(30, size=6, replace=False)
         average = np.mean(
             [forest.estimators_[t].predict_proba(X_val) for t in trees], axis=0
         )
-        random_errors.append(np.mean(average.argmax(axis=1) != y_val))
-    assert selected_error < min(random_errors)
+        random_losses.append(((average - onehot) ** 2).sum())
+    assert selected_loss < min(random_losses)
 
 
 def test_select_auto_keeps_the_best_prefix(frozen_setup):

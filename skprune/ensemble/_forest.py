@@ -63,9 +63,10 @@ class ForestPruner(BasePruner):
         - ``"select"``: ensemble pruning. The trees are ordered by ordered
           aggregation (Martínez-Muñoz, Hernández-Lobato & Suárez, 2009):
           starting from none, the tree whose addition gives the sub-forest
-          the least selection-set error is added next (ties broken by the
-          squared error of the averaged probabilities); the first
-          ``1 - prune_rate`` of the order are kept. ``prune_rate`` is the
+          the least selection-set squared error of its averaged
+          probabilities (predictions, for regressors) is added next (ties
+          broken by the error count); the first ``1 - prune_rate`` of the
+          order are kept. ``prune_rate`` is the
           fraction of **trees** removed.
         - ``"cost_complexity"``: every tree pruned by weakest-link pruning
           of its own training impurities to ``1 - prune_rate`` of its

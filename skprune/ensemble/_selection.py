@@ -54,8 +54,8 @@ class OutputLoss:
 
         ``total`` has shape (n_entries, n_cells), ``count`` and ``rows``
         (n_entries,). Returns the primary loss (errors for classifiers,
-        squared error for regressors) and a tie-breaking one (the squared
-        error of the averaged probabilities), each of shape (n_entries,).
+        squared error for regressors) and the squared error of the averaged
+        outputs (probabilities for classifiers), each of shape (n_entries,).
         """
         covered = count > 0
         average = total / np.where(covered, count, 1.0)[:, None]
@@ -122,9 +122,19 @@ def ordered_aggregation(flat, loss, n_steps):
     """Greedy forward selection of trees by the loss of their average.
 
     At each step, the tree whose addition gives the sub-forest the least
-    primary loss is added (ties: the least tie-breaking loss, then the lower
-    index). Only the rows a candidate may judge change, so a candidate is
-    scored by the change of the loss on its own rows.
+    squared error of its averaged outputs is added (ties: the fewest errors,
+    then the lower index). Only the rows a candidate may judge change, so a
+    candidate is scored by the change of the loss on its own rows.
+
+    Why the squared error and not the error count, for classifiers: selected
+    on out-of-bag rows, on the five classification sets of
+    ``benchmarks/bench_forest.py`` (5 folds, 200 trees, 80% of the trees
+    removed, one run), ordering by errors lost 0.23 points of test accuracy
+    on average against the whole forest, hardly better than a random choice
+    of trees (0.39), and 0.60 on the noisy synthetic set; ordering by the
+    squared error lost 0.06 on average (0.38 on the noisy set). The error count is a step
+    function of the selection-set rows, with many ties, which the greedy
+    steps overfit; the squared error (Brier score) is smooth and proper.
 
     Parameters
     ----------
@@ -140,8 +150,8 @@ def ordered_aggregation(flat, loss, n_steps):
     order : ndarray of shape (n_steps,)
         Tree indices in the order they were added.
     losses : ndarray of shape (n_steps, 2)
-        Primary and tie-breaking losses of the sub-forest of the first
-        ``i + 1`` trees.
+        Primary (errors for classifiers) and squared-error losses of the
+        sub-forest of the first ``i + 1`` trees.
     """
     all_rows = np.arange(flat.n_rows)
     total = np.zeros((flat.n_rows, flat.output.shape[1]))
@@ -160,8 +170,8 @@ def ordered_aggregation(flat, loss, n_steps):
         second = now_second.sum() + np.bincount(
             tree, new_second - now_second[row], minlength=flat.n_trees
         )
-        first[chosen] = np.inf
-        best = int(np.lexsort((np.arange(flat.n_trees), second, first))[0])
+        first[chosen] = second[chosen] = np.inf
+        best = int(np.lexsort((np.arange(flat.n_trees), first, second))[0])
         entries = tree == best
         np.add.at(total, row[entries], output[entries])
         count[row[entries]] += 1

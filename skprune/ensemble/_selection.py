@@ -132,9 +132,10 @@ def ordered_aggregation(flat, loss, n_steps):
     removed, one run), ordering by errors lost 0.23 points of test accuracy
     on average against the whole forest, hardly better than a random choice
     of trees (0.39), and 0.60 on the noisy synthetic set; ordering by the
-    squared error lost 0.06 on average (0.38 on the noisy set). The error count is a step
-    function of the selection-set rows, with many ties, which the greedy
-    steps overfit; the squared error (Brier score) is smooth and proper.
+    squared error lost 0.06 on average (0.38 on the noisy set). The error
+    count is a step function of the selection-set rows, with many ties,
+    which the greedy steps overfit; the squared error (Brier score) is
+    smooth and proper.
 
     Parameters
     ----------

@@ -517,6 +517,15 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
     def _count_params(self, estimator):
         """Number of stored parameters of a fitted estimator of this family."""
 
+    def _predict_with(self, method, X):
+        """``estimator_.<method>(X)``: what every prediction method returns.
+
+        One place for a family to compute predictions another way (the SVMs'
+        BLAS path) without repeating every method.
+        """
+        check_is_fitted(self)
+        return getattr(self.estimator_, method)(X)
+
     @property
     def classes_(self):
         """Class labels, from the pruned estimator (classifiers only)."""
@@ -536,8 +545,7 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predictions of ``estimator_``.
         """
-        check_is_fitted(self)
-        return self.estimator_.predict(X)
+        return self._predict_with("predict", X)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
@@ -553,8 +561,7 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         proba : ndarray of shape (n_samples, n_classes) or list of such arrays
             Probabilities from ``estimator_.predict_proba``.
         """
-        check_is_fitted(self)
-        return self.estimator_.predict_proba(X)
+        return self._predict_with("predict_proba", X)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
@@ -570,8 +577,7 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         log_proba : ndarray of shape (n_samples, n_classes) or list of such arrays
             Log-probabilities from ``estimator_.predict_log_proba``.
         """
-        check_is_fitted(self)
-        return self.estimator_.predict_log_proba(X)
+        return self._predict_with("predict_log_proba", X)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X):
@@ -587,8 +593,7 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         scores : ndarray
             Output of ``estimator_.decision_function``.
         """
-        check_is_fitted(self)
-        return self.estimator_.decision_function(X)
+        return self._predict_with("decision_function", X)
 
     @available_if(_estimator_has("score_samples"))
     def score_samples(self, X):
@@ -604,8 +609,7 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         scores : ndarray of shape (n_samples,)
             Output of ``estimator_.score_samples``.
         """
-        check_is_fitted(self)
-        return self.estimator_.score_samples(X)
+        return self._predict_with("score_samples", X)
 
     @property
     def offset_(self):

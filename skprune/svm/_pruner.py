@@ -217,6 +217,14 @@ class SVMPruner(BasePruner):
     (refitted by ``refit="svm"``; kept, and only approximately valid, with
     ``"coef"``, which preserves the decision function; stale with ``None``).
 
+    Prediction: :meth:`predict`, :meth:`decision_function`, :meth:`score`
+    and :meth:`score_samples` evaluate the kernel in blocks with BLAS
+    instead of libsvm's loop over vectors and samples: several times faster
+    (``benchmarks/bench_svm_predict.py``), with ``estimator_``'s results up
+    to rounding (the same one-vs-one votes and tie-breaking, ``break_ties``,
+    ``decision_function_shape``). ``predict_proba`` and callable kernels go
+    through ``estimator_`` (libsvm).
+
     Precomputed kernels: the kernel between support vectors is needed by
     ``refit="coef"`` and ``"svm"``, so ``X`` must then be the training Gram
     matrix (always true when the pruner fits the SVM itself). ``"auto"``
@@ -620,76 +628,24 @@ class SVMPruner(BasePruner):
         return copy.deepcopy(ctx.svm)
 
     # -- prediction ---------------------------------------------------------------
-    # The kernel is evaluated in blocks with BLAS (see _fast_predict), several
-    # times faster than libsvm's loop over vectors and samples, with the same
-    # results; estimator_ stays the plain libsvm model. Probabilities and
-    # callable kernels go through libsvm.
 
     def _predict_with(self, method, X):
-        """``estimator_.<method>(X)``, by the BLAS path where it reproduces libsvm."""
+        """``estimator_.<method>(X)``, by the BLAS path where it reproduces libsvm.
+
+        The kernel is evaluated in blocks with BLAS (see ``_fast_predict``),
+        several times faster than libsvm's loop over vectors and samples,
+        with the same results; ``estimator_`` stays the plain libsvm model.
+        Probabilities and callable kernels go through libsvm.
+        """
         check_is_fitted(self)
-        if _fast_predict.has_fast_path(self.estimator_):
+        if not _fast_predict.has_fast_path(self.estimator_):
+            return getattr(self.estimator_, method)(X)
+        if method == "score_samples":
+            decision = _fast_predict.decision_function(self.estimator_, X)
+            return decision + self.offset_
+        if method in ("decision_function", "predict"):
             return getattr(_fast_predict, method)(self.estimator_, X)
         return getattr(self.estimator_, method)(X)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Decision function of the pruned SVM, evaluated in kernel blocks.
-
-        Equal to ``estimator_.decision_function(X)`` up to rounding (one-vs-one
-        or one-vs-rest shape as the SVM's ``decision_function_shape``), but
-        computed with matrix products instead of libsvm's loop; a callable
-        kernel is evaluated by libsvm.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input samples (kernel values against the training samples for
-            ``kernel="precomputed"``).
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_scores)
-            As ``estimator_.decision_function``.
-        """
-        return self._predict_with("decision_function", X)
-
-    @available_if(_estimator_has("predict"))
-    def predict(self, X):
-        """Predict with the pruned SVM, evaluating the kernel in blocks.
-
-        The same classes (one-vs-one vote, ties to the lower class index,
-        ``break_ties``), regression values or inlier labels as
-        ``estimator_.predict(X)``, computed with matrix products instead of
-        libsvm's loop; a callable kernel is evaluated by libsvm.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input samples.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-            As ``estimator_.predict``.
-        """
-        return self._predict_with("predict", X)
-
-    @available_if(_estimator_has("score_samples"))
-    def score_samples(self, X):
-        """Unshifted scores of a pruned OneClassSVM, evaluated in kernel blocks.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input samples.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            As ``estimator_.score_samples``: ``decision_function(X) + offset_``.
-        """
-        return self.decision_function(X) + self.offset_
 
     @available_if(_estimator_has("score"))
     def score(self, X, y, sample_weight=None):

@@ -64,7 +64,7 @@ PRUNERS = [
     SVMPruner(SVC(), prune_rate=0.5, random_state=0),
     SVMPruner(SVC(kernel="poly"), prune_rate="auto", random_state=0),
     SVMPruner(
-        SVR(), refit="svm", criterion="contribution", prune_rate=0.3, random_state=0
+        SVR(), refit=None, criterion="contribution", prune_rate=0.3, random_state=0
     ),
     SVMPruner(OneClassSVM(), prune_rate=0.5, random_state=0),
     ForestPruner(

@@ -20,6 +20,7 @@ from sklearn.utils.validation import _num_samples, check_is_fitted, validate_dat
 from ..base import BasePruner, _estimator_has, _warn_once
 from . import _fast_predict
 from ._accelerated import LIBSVM_CLASSES, OneClassSVM, as_libsvm_model
+from ._exact import exact_reduction
 from ._kernels import SVKernel
 from ._libsvm_model import (
     SVLayout,
@@ -33,6 +34,7 @@ from ._reduce import (
     auto_targets,
     blas_threads_for,
     check_elimination_rounds,
+    elimination_rounds,
     keep_highest,
     kernel_norms,
     pair_values,
@@ -40,6 +42,7 @@ from ._reduce import (
     target_counts,
     vote,
 )
+from ._reduced_set import SUPPORTED_KERNELS, construct_reduced_set
 
 
 class SVMPruner(BasePruner):
@@ -75,6 +78,39 @@ class SVMPruner(BasePruner):
         R^2 (regressors) or, for OneClassSVM, the share of held-out samples
         on which the pruned and unpruned models agree. With a
         ``FrozenEstimator`` the split is made in the ``X`` passed to ``fit``.
+
+    method : {"eliminate", "exact", "reduced_set"}, default="eliminate"
+        How the support vectors are reduced:
+
+        - ``"eliminate"``: keep a subset of the training-sample vectors,
+          chosen by backward elimination with ``criterion``, with coefficients
+          refitted as ``refit`` says.
+        - ``"exact"``: keep only the vectors needed to reproduce the decision
+          function up to rounding (Downs, Gates & Masters 2001), whatever
+          ``prune_rate`` (which it ignores, ``"auto"`` included: nothing is
+          held out), as well as ``criterion``, ``refit`` and ``step``. With a
+          linear kernel each one-vs-one function becomes one synthesised
+          vector, its weight vector ``w = sum_s alpha_s x_s`` (two vectors
+          for a binary problem, one for a regressor or one-class model);
+          with a polynomial kernel, the vectors of a class whose feature maps
+          are linearly dependent on the others' (in the feature space of
+          dimension ``C(n_features + degree, degree)``) are dropped and the
+          coefficients re-solved. Other kernels have no exact saving: a
+          ``UserWarning`` names the kernel and the model is kept unchanged.
+        - ``"reduced_set"``: the vectors need not be training samples. The
+          elimination's reduced model is the starting point; the vectors'
+          positions, their coefficients and the intercepts are then
+          optimised jointly (L-BFGS, at most ``max_iter`` iterations) to
+          match the original decision values on the fitting samples
+          (``max_fit_samples``), per one-vs-one pair on the samples of its
+          two classes. A vector of class ``c`` enters every pair ``(c, j)``
+          with one position. Kernels "rbf", "poly", "linear" and "sigmoid"
+          only (a callable or precomputed kernel is refused).
+
+        With ``"exact"`` (linear kernel) and ``"reduced_set"`` the kept
+        ``support_vectors_`` are no longer rows of ``X``: ``support_`` then
+        holds the index of the training sample each vector replaced (for
+        ``"reduced_set"``, the one it started from), still grouped by class.
 
     criterion : {"dual_coef", "contribution"} or callable, default="dual_coef"
         Which vectors go first (lowest score removed first):
@@ -153,6 +189,10 @@ class SVMPruner(BasePruner):
     validation_fraction : float in (0, 1), default=0.2
         Share of the samples held out by ``prune_rate="auto"``.
 
+    max_iter : int >= 1, default=100
+        With ``method="reduced_set"``: the L-BFGS iterations. Each costs
+        about two kernel blocks of ``max_fit_samples`` x kept vectors.
+
     random_state : int, RandomState instance or None, default=None
         Tie breaking between equal scores, the fitting subsample and the
         hold-out split of ``"auto"``. The SVM's own randomness is its
@@ -197,6 +237,12 @@ class SVMPruner(BasePruner):
 
     prune_rate_ : float
         Fraction of support vectors actually removed.
+
+    n_iter_ : int
+        Iterations of the method that built ``estimator_``: the L-BFGS
+        iterations of ``method="reduced_set"``, the elimination rounds of
+        ``"eliminate"`` (1 with ``refit=None``), 1 for ``"exact"``; 0 when no
+        vector was removed.
 
     n_features_in_ : int
         Number of features seen during fit (not defined for a callable
@@ -274,6 +320,7 @@ class SVMPruner(BasePruner):
 
     _parameter_constraints: dict = {
         **BasePruner._parameter_constraints,
+        "method": [StrOptions({"eliminate", "exact", "reduced_set"})],
         "criterion": [StrOptions(set(CRITERIA)), callable],
         "refit": [StrOptions({"coef"}), None],
         "step": [Interval(Real, 0, 1, closed="right")],
@@ -281,6 +328,7 @@ class SVMPruner(BasePruner):
         "max_fit_samples": [Interval(Integral, 1, None, closed="left"), None],
         "tol": [Interval(Real, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
         "verbose": ["verbose"],
     }
 
@@ -289,6 +337,7 @@ class SVMPruner(BasePruner):
         estimator,
         *,
         prune_rate=0.5,
+        method="eliminate",
         criterion="dual_coef",
         refit="coef",
         step=0.25,
@@ -296,6 +345,7 @@ class SVMPruner(BasePruner):
         max_fit_samples=10_000,
         tol=0.01,
         validation_fraction=0.2,
+        max_iter=100,
         random_state=None,
         memory=None,
         verbose=0,
@@ -303,6 +353,7 @@ class SVMPruner(BasePruner):
         super().__init__(
             estimator, prune_rate=prune_rate, random_state=random_state, memory=memory
         )
+        self.method = method
         self.criterion = criterion
         self.refit = refit
         self.step = step
@@ -310,6 +361,7 @@ class SVMPruner(BasePruner):
         self.max_fit_samples = max_fit_samples
         self.tol = tol
         self.validation_fraction = validation_fraction
+        self.max_iter = max_iter
         self.verbose = verbose
 
     # -- checks -----------------------------------------------------------------
@@ -337,8 +389,18 @@ class SVMPruner(BasePruner):
         super()._check_estimator()
 
     def _check_kernel_inputs(self, X):
-        """Errors about precomputed kernels that must come before any fit."""
+        """Errors about kernels that must come before any fit."""
         base = self._base_estimator()
+        if self.method == "reduced_set" and (
+            callable(base.kernel) or base.kernel not in SUPPORTED_KERNELS
+        ):
+            name = "a callable" if callable(base.kernel) else repr(base.kernel)
+            raise ValueError(
+                f"method='reduced_set' moves the support vectors in feature space, "
+                f"which needs a kernel on feature values with a known gradient "
+                f"({', '.join(SUPPORTED_KERNELS)}); got kernel={name}. Use "
+                "method='eliminate'."
+            )
         if callable(base.kernel) or base.kernel != "precomputed":
             return
         if self.prune_rate == "auto" and not self._is_frozen():
@@ -371,7 +433,7 @@ class SVMPruner(BasePruner):
             if sample_weight is None
             else np.asarray(sample_weight, dtype=np.float64)
         )
-        if self.prune_rate == "auto":
+        if self._auto():
             fit_idx, val_idx = self._holdout(y, n_samples, rng)
         else:
             fit_idx, val_idx = np.arange(n_samples), None
@@ -391,13 +453,36 @@ class SVMPruner(BasePruner):
             f"unpruned {type(svm).__name__}: {len(svm.support_)} support vectors "
             f"({time.perf_counter() - start:.2f} s)"
         )
+        self._lbfgs_iter = 0
         with blas_threads_for(len(svm.support_)):
             pruned = self._prune(svm, X, y, weight, fit_idx, val_idx, rng)
+        self.n_iter_ = self._iterations(svm, pruned)
         return svm, pruned
+
+    def _iterations(self, svm, pruned):
+        """``n_iter_``: the iterations of the method that built ``pruned``."""
+        before, after = SVLayout(svm), SVLayout(pruned)
+        if after.n_sv == before.n_sv:
+            return 0
+        if self.method == "exact":
+            return 1
+        if self.method == "reduced_set" and self._lbfgs_iter:
+            return self._lbfgs_iter
+        if self.refit is None:
+            return 1
+        return elimination_rounds(before.n_support, after.n_support, self.step)
+
+    def _auto(self):
+        # "exact" has no rate to choose.
+        return self.prune_rate == "auto" and self.method != "exact"
 
     def _prune(self, svm, X, y, weight, fit_idx, val_idx, rng):
         layout = SVLayout(svm)
-        if layout.n_sv == 0 or (self.prune_rate != "auto" and self.prune_rate == 0):
+        if layout.n_sv == 0:
+            return copy.deepcopy(svm)
+        if self.method == "exact":
+            return exact_reduction(svm, SVKernel(svm))
+        if self.prune_rate != "auto" and self.prune_rate == 0:
             return copy.deepcopy(svm)
         kernel = SVKernel(svm)
         X = self._prepare_X(svm, kernel, X)
@@ -420,7 +505,7 @@ class SVMPruner(BasePruner):
             dual_coef=dense_dual_coef(svm),
             tiebreak=tiebreak,
         )
-        if self.prune_rate == "auto":
+        if self._auto():
             return self._prune_auto(ctx, X, y_arr, weight, val_idx)
         targets = target_counts(layout.n_support, self.prune_rate)
         if np.array_equal(targets, layout.n_support):
@@ -444,6 +529,26 @@ class SVMPruner(BasePruner):
         candidate only runs when "auto" evaluates it) that return the pruned
         estimator and the positions of its vectors in the original list.
         """
+        if self.method == "reduced_set":
+            makers = self._elimination_candidates(ctx, target_list)
+            return [_bind(self._reduced_set, ctx, make) for make in makers]
+        return self._elimination_candidates(ctx, target_list)
+
+    def _reduced_set(self, ctx, make):
+        start = time.perf_counter()
+        reduced, kept = make()
+        if len(kept) == ctx.layout.n_sv:
+            return reduced, kept
+        model, self._lbfgs_iter = construct_reduced_set(
+            ctx.svm, reduced, kept, ctx.X_fit, ctx.w_fit, ctx.group_fit, self.max_iter
+        )
+        self._log(
+            f"reduced set: {len(kept)} vectors moved "
+            f"(max_iter={self.max_iter}): {time.perf_counter() - start:.2f} s"
+        )
+        return model, kept
+
+    def _elimination_candidates(self, ctx, target_list):
         if self.refit == "coef":
             smallest = np.min(np.asarray(target_list), axis=0)
             check_elimination_rounds(ctx.layout.n_support, smallest, self.step)
@@ -547,7 +652,12 @@ class SVMPruner(BasePruner):
         # From the smallest model up: the first within tol is the largest rate.
         for make in makers:
             candidate, kept = make()
-            prediction = _predict(candidate, SVLayout(candidate), K_val[:, kept])
+            if self.method == "reduced_set":
+                # The vectors moved: their kernel columns are new.
+                K_kept = _kernel_rows(SVKernel(candidate), X_val, len(kept))
+            else:
+                K_kept = K_val[:, kept]
+            prediction = _predict(candidate, SVLayout(candidate), K_kept)
             score = _score(ctx.svm, prediction, y_val, w_val, reference)
             floor = reference_score - self.tol
             side = "at or above" if score >= floor else "below"

@@ -61,10 +61,16 @@ class _RBFKernel:
         self.gamma = float(svm._gamma)
 
     def loss_terms(self, X, x_sq, Z, S_factory):
-        sq = x_sq[:, None] + np.sum(Z * Z, axis=1)[None, :] - 2.0 * _dot(X, Z)
-        K = np.exp(-self.gamma * np.maximum(sq, 0.0))
-        S = S_factory(K)
-        G = K * S
+        # In place: these (n_samples, n_vectors) blocks dominate the cost.
+        K = _dot(X, Z)
+        K *= -2.0
+        K += x_sq[:, None]
+        K += np.einsum("ij,ij->i", Z, Z)[None, :]
+        np.maximum(K, 0.0, out=K)
+        K *= -self.gamma
+        np.exp(K, out=K)
+        G = S_factory(K)
+        G *= K
         grad = -2.0 * self.gamma * (G.sum(axis=0)[:, None] * Z - _t_dot(G, X))
         return K, grad
 

@@ -23,9 +23,10 @@ vector is not in a pair), ``K`` for the kernel between the fitting samples
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize
+from sklearn.utils import gen_batches
 
 from ._libsvm_model import SVLayout, dense_dual_coef, write_reduced_model
-from ._reduce import pair_values
+from ._reduce import _CHUNK_ENTRIES, pair_values
 
 SUPPORTED_KERNELS = ("rbf", "poly", "sigmoid", "linear")
 
@@ -116,8 +117,7 @@ def construct_reduced_set(svm, reduced, kept, X_fit, w_fit, group_fit, max_iter)
     """
     layout = SVLayout(svm)
     new_layout = SVLayout(reduced)
-    K_orig = _kernel_block(svm, X_fit, svm.support_vectors_)
-    targets = pair_values(layout, K_orig, dense_dual_coef(svm), svm._intercept_)
+    targets = _original_values(svm, layout, X_fit)
     mask = _pair_mask(layout, group_fit, len(w_fit)) * w_fit[:, None]
     total = mask.sum()
     if total <= 0:
@@ -168,6 +168,17 @@ def construct_reduced_set(svm, reduced, kept, X_fit, w_fit, group_fit, max_iter)
     vectors = sp.csr_matrix(Z) if sp.issparse(reduced.support_vectors_) else Z
     model = write_reduced_model(svm, kept, dual_coef, b, vectors=vectors)
     return model, int(result.nit)
+
+
+def _original_values(svm, layout, X):
+    """The original model's pair decision values, in row blocks of bounded size."""
+    dual_coef = dense_dual_coef(svm)
+    n_sv = max(layout.n_sv, 1)
+    values = np.empty((X.shape[0], len(layout.pairs)))
+    for rows in gen_batches(X.shape[0], max(1, _CHUNK_ENTRIES // n_sv)):
+        K = _kernel_block(svm, X[rows], svm.support_vectors_)
+        values[rows] = pair_values(layout, K, dual_coef, svm._intercept_)
+    return values
 
 
 def _kernel_block(svm, X, Z):

@@ -64,9 +64,13 @@ PRUNERS = [
     SVMPruner(SVC(), prune_rate=0.5, random_state=0),
     SVMPruner(SVC(kernel="poly"), prune_rate="auto", random_state=0),
     SVMPruner(
-        SVR(), refit="svm", criterion="contribution", prune_rate=0.3, random_state=0
+        SVR(), refit=None, criterion="contribution", prune_rate=0.3, random_state=0
     ),
     SVMPruner(OneClassSVM(), prune_rate=0.5, random_state=0),
+    SVMPruner(SVC(kernel="linear"), method="exact"),
+    SVMPruner(SVR(kernel="poly"), method="exact"),
+    SVMPruner(SVC(), method="reduced_set", prune_rate=0.5, max_iter=20, random_state=0),
+    SVMPruner(SVR(), method="reduced_set", prune_rate=0.5, max_iter=20, random_state=0),
     ForestPruner(
         RandomForestClassifier(n_estimators=10, random_state=0),
         prune_rate=0.5,

@@ -7,6 +7,7 @@ import pickle
 import re
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from threadpoolctl import threadpool_limits
 
 from skprune.model_selection._pruning_curve import InMemoryCache
-from skprune.svm import SVMPruner, _fast_predict
+from skprune.svm import SVMPruner, _fast_predict, _reduce
 from skprune.svm._libsvm_model import check_libsvm_model, write_reduced_model
 from skprune.svm._reduce import ridge_cholesky
 
@@ -152,7 +153,7 @@ def test_refit_coef_keeps_accuracy_at_half(synthetic):
     assert scores[None] < scores["coef"] - 0.1
 
 
-@pytest.mark.parametrize("refit", ["coef", "svm", None])
+@pytest.mark.parametrize("refit", ["coef", None])
 def test_estimator_is_a_native_smaller_svc_that_pickles(cancer, refit):
     X_train, X_test, y_train, _ = cancer
     pruner = SVMPruner(SVC(), prune_rate=0.6, refit=refit, random_state=0)
@@ -183,7 +184,7 @@ def test_user_estimator_is_not_modified(cancer):
 
     fitted = SVC().fit(X_train, y_train)
     before = copy.deepcopy(fitted.__dict__)
-    for refit in ["coef", "svm", None]:
+    for refit in ["coef", None]:
         SVMPruner(FrozenEstimator(fitted), prune_rate=0.7, refit=refit).fit(
             X_train, y_train
         )
@@ -388,7 +389,7 @@ def test_disk_cache_is_memory_mapped_and_matches(cancer, tmp_path):
 # -- corner cases: layouts, sparse input, kernels ------------------------------
 
 
-@pytest.mark.parametrize("refit", ["coef", "svm", None])
+@pytest.mark.parametrize("refit", ["coef", None])
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("binary", [False, True])
 def test_one_vector_per_class(iris, refit, sparse, binary):
@@ -412,7 +413,7 @@ def test_one_vector_per_class(iris, refit, sparse, binary):
         )
 
 
-@pytest.mark.parametrize("refit", ["coef", "svm", None])
+@pytest.mark.parametrize("refit", ["coef", None])
 def test_sparse_input_matches_dense(iris, refit):
     X, y = iris
     dense = SVMPruner(SVC(), prune_rate=0.6, refit=refit, random_state=0).fit(X, y)
@@ -429,12 +430,10 @@ def test_sparse_input_matches_dense(iris, refit):
     assert dual_coef.nnz == dual_coef.shape[0] * dual_coef.shape[1]
 
 
-@pytest.mark.parametrize("refit", ["coef", "svm", None])
+@pytest.mark.parametrize("refit", ["coef", None])
 @pytest.mark.parametrize("kind", range(6))
 def test_every_svm_class_and_refit(iris, friedman, kind, refit):
     estimator, X, y = _all_kinds(iris, friedman)[kind]
-    if refit == "svm" and isinstance(estimator, NuSVC):
-        estimator = NuSVC(nu=0.1)  # stays feasible on the kept vectors
     pruner = SVMPruner(estimator, prune_rate=0.5, refit=refit, random_state=0)
     pruner.fit(X, y)
     svm = pruner.estimator_
@@ -485,12 +484,9 @@ def test_precomputed_kernel(cancer):
 def test_sample_weight_and_class_weight(cancer):
     X_train, X_test, y_train, y_test = cancer
     weight = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y_train))
-    for refit in ["coef", "svm"]:
-        pruner = SVMPruner(
-            SVC(class_weight="balanced"), prune_rate=0.5, refit=refit, random_state=0
-        )
-        pruner.fit(X_train, y_train, sample_weight=weight)
-        assert pruner.score(X_test, y_test) > 0.9
+    pruner = SVMPruner(SVC(class_weight="balanced"), prune_rate=0.5, random_state=0)
+    pruner.fit(X_train, y_train, sample_weight=weight)
+    assert pruner.score(X_test, y_test) > 0.9
 
 
 def test_criteria(cancer):
@@ -523,7 +519,7 @@ def test_auto_prune_rate(synthetic, iris):
     assert pruner.score(X_test, y_test) > unpruned - 0.03
     # Any score is within an infinite tolerance: the smallest model is taken.
     X, y = iris
-    for refit in ["coef", "svm", None]:
+    for refit in ["coef", None]:
         pruner = SVMPruner(
             SVC(), prune_rate="auto", tol=1.0, refit=refit, random_state=0
         ).fit(X, y)
@@ -616,11 +612,45 @@ def test_precomputed_kernel_needs_the_gram_matrix(cancer):
         SVMPruner(SVC(kernel="precomputed"), prune_rate="auto").fit(gram, y_train)
 
 
-def test_retrain_of_a_frozen_regressor_needs_targets(friedman):
-    X, y = friedman
-    fitted = SVR().fit(X, y)
-    with pytest.raises(ValueError, match="refit='svm'"):
-        SVMPruner(FrozenEstimator(fitted), refit="svm").fit(X, y)
+def test_refit_svm_is_withdrawn_with_a_pointer_to_coef(iris):
+    X, y = iris
+    with pytest.raises(InvalidParameterError, match="refit='coef'"):
+        SVMPruner(SVC(), refit="svm").fit(X, y)
+
+
+def test_negative_sample_weight_is_not_matched_by_the_refit(synthetic):
+    # SVC accepts negative weights; the least-squares weights are clipped at 0.
+    X_train, X_test, y_train, y_test = synthetic
+    weight = np.ones(len(y_train))
+    weight[::7] = -0.5
+    unpruned = SVC().fit(X_train, y_train, sample_weight=weight)
+    pruner = SVMPruner(SVC(), prune_rate=0.5, random_state=0)
+    pruner.fit(X_train, y_train, sample_weight=weight)
+    assert pruner.score(X_test, y_test) > unpruned.score(X_test, y_test) - 0.02
+    frozen = SVMPruner(FrozenEstimator(unpruned), prune_rate="auto", random_state=0)
+    frozen.fit(X_train, y_train, sample_weight=weight)
+    assert frozen.n_units_after_ < frozen.n_units_before_
+
+
+def test_tiny_step_with_auto_is_quick_and_bounded(monkeypatch):
+    X, y = make_classification(n_samples=600, random_state=0)
+    start = time.perf_counter()
+    pruner = SVMPruner(SVC(), prune_rate="auto", step=1e-6, random_state=0)
+    pruner.fit(X, y)
+    assert time.perf_counter() - start < 30
+    assert pruner.n_units_after_ <= pruner.n_units_before_
+    # More rounds than the bound: a clear error instead of a long run.
+    monkeypatch.setattr(_reduce, "MAX_ROUNDS", 10)
+    with pytest.raises(ValueError, match="step=1e-06 needs more than 10"):
+        SVMPruner(SVC(), prune_rate=0.5, step=1e-6).fit(X, y)
+
+
+def test_auto_targets_visit_every_distinct_count_once():
+    targets = _reduce.auto_targets([40, 7], 1e-6)
+    assert len(targets) == len({tuple(t) for t in targets})
+    assert np.all(targets[-1] == 1)
+    assert all(np.all(a >= b) for a, b in zip(targets[:-1], targets[1:], strict=True))
+    assert len(_reduce.auto_targets([40, 7], 1.0)) == 1
 
 
 def test_frozen_model_with_wrong_features(cancer):

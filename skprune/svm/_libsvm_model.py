@@ -158,6 +158,7 @@ def write_reduced_model(
     prob_b=None,
     fit_status=None,
     n_iter=None,
+    vectors=None,
 ):
     """A copy of ``estimator`` that keeps only the support vectors ``kept``.
 
@@ -182,6 +183,12 @@ def write_reduced_model(
     fit_status, n_iter : default=None
         New ``fit_status_`` and ``n_iter_`` (when the coefficients come from a
         new libsvm fit); kept if None.
+
+    vectors : ndarray or sparse matrix of shape (len(kept), n_features), default=None
+        New support vectors (not training samples: synthesised or moved
+        ones), dense or CSR as the estimator's own; ``support_`` then names
+        the training samples ``kept``, which they replace. Not for callable
+        or precomputed kernels.
 
     Returns
     -------
@@ -228,15 +235,26 @@ def write_reduced_model(
         train_index = np.arange(n_kept)
     reduced.support_ = np.ascontiguousarray(train_index, dtype=np.int32)
 
-    vectors = estimator.support_vectors_
+    if vectors is not None:
+        if callable(estimator.kernel) or estimator.kernel == "precomputed":
+            raise RuntimeError("New vectors need a kernel on feature values.")
+        if vectors.shape != (n_kept, estimator.support_vectors_.shape[1]):
+            raise RuntimeError("The new support vectors have the wrong shape.")
+        if sp.issparse(vectors) != sp.issparse(estimator.support_vectors_):
+            raise RuntimeError(
+                "The new support vectors must be dense or sparse as before."
+            )
+    else:
+        vectors = estimator.support_vectors_
+        if vectors.shape[0] > 0:
+            vectors = vectors[kept]
     if sp.issparse(vectors):
-        vectors = vectors[kept]
         vectors = type(estimator.support_vectors_)(vectors)
         vectors.sort_indices()
         vectors.data = np.asarray(vectors.data, dtype=np.float64)
         reduced.support_vectors_ = vectors
     elif vectors.shape[0] > 0:
-        reduced.support_vectors_ = np.ascontiguousarray(vectors[kept])
+        reduced.support_vectors_ = np.ascontiguousarray(vectors, dtype=np.float64)
     # else: precomputed / callable kernel, support_vectors_ is empty.
 
     if layout.is_classifier:

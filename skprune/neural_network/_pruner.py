@@ -11,6 +11,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_array
 
+from .._selection import cubic_schedule, global_top, n_to_keep, top
 from ..base import BasePruner, _take_rows
 from ._criteria import CRITERIA
 from ._fine_tune import fine_tune
@@ -364,7 +365,7 @@ class MLPPruner(BasePruner):
             epochs = self.fine_tune_epochs
         session = _PruningSession(self, base, X, y, sample_weight, rng, epochs)
         if X_val is None:
-            for rate in _cubic_schedule(self.prune_rate, self.n_iterations):
+            for rate in cubic_schedule(self.prune_rate, self.n_iterations):
                 session.step(rate)
             pruned = session.network
         else:
@@ -520,15 +521,15 @@ class _PruningSession:
 
     def _prune_weights(self, rate):
         coefs = self.network.coefs_
-        n_keep = [_n_keep(n, rate) for n in self.n_start]
+        n_keep = [n_to_keep(n, rate) for n in self.n_start]
         magnitudes = [
             np.abs(coef) * mask for coef, mask in zip(coefs, self.masks, strict=True)
         ]
         if self.pruner.scope == "layer":
-            keep = [_top(m.ravel(), k) for m, k in zip(magnitudes, n_keep, strict=True)]
+            keep = [top(m.ravel(), k) for m, k in zip(magnitudes, n_keep, strict=True)]
         else:
-            keep = _global_top(
-                [m.ravel() for m in magnitudes], _n_keep(sum(self.n_start), rate)
+            keep = global_top(
+                [m.ravel() for m in magnitudes], n_to_keep(sum(self.n_start), rate)
             )
         for coef, mask, kept in zip(coefs, self.masks, keep, strict=True):
             mask.fill(0)
@@ -541,12 +542,12 @@ class _PruningSession:
         scores = self._unit_scores(X, y, weight)
         if self.pruner.scope in ("auto", "layer"):
             keep = [
-                _top(s, _n_keep(n, rate))
+                top(s, n_to_keep(n, rate))
                 for s, n in zip(scores, self.n_start, strict=True)
             ]
         else:
             normalised = [s / s.mean() if s.mean() > 0 else s for s in scores]
-            keep = _global_top(normalised, _n_keep(sum(self.n_start), rate))
+            keep = global_top(normalised, n_to_keep(sum(self.n_start), rate))
         activations = forward(network, X)
         for layer in range(len(keep) - 1, -1, -1):
             if len(keep[layer]) == network.coefs_[layer].shape[1]:
@@ -599,43 +600,3 @@ def _copy_weights_only(estimator):
     network = type(estimator).__new__(type(estimator))
     network.__dict__.update(copy.deepcopy(state))
     return network
-
-
-def _cubic_schedule(final_rate, n_iterations):
-    """Rates after each round, Zhu & Gupta (2017) with initial sparsity 0."""
-    return [
-        final_rate * (1 - (1 - t / n_iterations) ** 3)
-        for t in range(1, n_iterations + 1)
-    ]
-
-
-def _n_keep(n_units, rate):
-    # Rounded first so that e.g. (1 - 0.7) * 100 keeps 30 units, not 31.
-    return max(1, math.ceil(round((1 - rate) * n_units, 9)))
-
-
-def _top(scores, n_keep):
-    """Indices of the ``n_keep`` highest scores (stable: ties keep the first)."""
-    if n_keep >= len(scores):
-        return np.arange(len(scores))
-    order = np.argsort(-scores, kind="stable")
-    return np.sort(order[:n_keep])
-
-
-def _global_top(scores, n_keep):
-    """Per array, the indices of the ``n_keep`` highest scores over all arrays.
-
-    Each array keeps at least its best entry, so no layer is emptied.
-    """
-    best = [int(np.argmax(s)) for s in scores]
-    flat = np.concatenate(scores)
-    offsets = np.cumsum([0] + [len(s) for s in scores])
-    forced = np.array([o + b for o, b in zip(offsets, best, strict=False)])
-    rest = np.setdiff1d(np.arange(len(flat)), forced)
-    n_rest = max(0, n_keep - len(forced))
-    order = rest[np.argsort(-flat[rest], kind="stable")][:n_rest]
-    kept = np.sort(np.concatenate([forced, order]))
-    return [
-        kept[(kept >= lo) & (kept < hi)] - lo
-        for lo, hi in zip(offsets[:-1], offsets[1:], strict=True)
-    ]

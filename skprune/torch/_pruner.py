@@ -12,8 +12,8 @@ from sklearn.utils.validation import _num_samples
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.utils import to_tensor
 
+from .._selection import cubic_schedule, global_top, n_to_keep, top
 from ..base import BasePruner, _PruneRateInterval
-from ..neural_network._pruner import _cubic_schedule, _global_top, _n_keep, _top
 from ._criteria import (
     CHANNEL_CRITERIA,
     FILTER_CRITERIA,
@@ -318,7 +318,7 @@ class ConvPruner(BasePruner):
         widths_before = _widths(net.module_, structure)
         session = _PruningSession(self, net, structure, criterion, X, y)
         if self.prune_rate > 0:
-            for rate in _cubic_schedule(self.prune_rate, self.n_iterations):
+            for rate in cubic_schedule(self.prune_rate, self.n_iterations):
                 session.step(rate)
         widths_after = _widths(net.module_, structure)
         # Set last: a failed fit leaves no attribute of its own behind.
@@ -407,7 +407,7 @@ class _PruningSession:
         names = self.structure.prunable
         if self.pruner.scope == "layer":
             kept = [
-                _top(scores[name], _n_keep(self.n_start[name], rate)) for name in names
+                top(scores[name], n_to_keep(self.n_start[name], rate)) for name in names
             ]
         else:
             normalised = [
@@ -416,8 +416,8 @@ class _PruningSession:
                 else scores[name]
                 for name in names
             ]
-            n_keep = _n_keep(sum(self.n_start.values()), rate)
-            kept = _global_top(normalised, n_keep)
+            n_keep = n_to_keep(sum(self.n_start.values()), rate)
+            kept = global_top(normalised, n_keep)
         return {
             name: torch.as_tensor(k, dtype=torch.long)
             for name, k in zip(names, kept, strict=True)

@@ -37,8 +37,11 @@ point with >= 1.5x faster CPU inference on a batch.
 
 Results are printed as a table and written to ``benchmarks/results/`` as
 ``bench_cnn.json`` and (matplotlib) ``bench_cnn.png``. Run from the
-repository root, with the optional extra installed (``pip install -e
-".[torch]"``)::
+repository root, with the optional extra installed::
+
+    pip install "torch==2.13.0" && pip install -e ".[torch]"
+
+then::
 
     python benchmarks/bench_cnn.py             # 5 seeds, ~5 min on 1 core
     python benchmarks/bench_cnn.py --quick     # smoke test, < 1 min
@@ -57,15 +60,24 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
-import skorch
-import torch
 from sklearn.datasets import load_digits
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import train_test_split
-from skorch import NeuralNetClassifier
 from threadpoolctl import threadpool_limits
 
-from skprune.torch import ConvPruner, DigitsCNN
+from skprune._optional import TORCH_INSTALL_COMMAND, torch_extra_installed
+
+if not torch_extra_installed():
+    raise SystemExit(
+        "bench_cnn.py needs the optional torch extra; from the repository "
+        f"root: {TORCH_INSTALL_COMMAND}"
+    )
+
+import skorch  # noqa: E402
+import torch  # noqa: E402
+from skorch import NeuralNetClassifier  # noqa: E402
+
+from skprune.torch import ConvPruner, DigitsCNN  # noqa: E402
 
 RATES = (0.25, 0.5, 0.75)
 METHODS = {"filter": dict(method="filter"), "channel": dict(method="channel")}

@@ -8,14 +8,11 @@ import pickle
 import numpy as np
 import pytest
 
-torch = pytest.importorskip(
-    "torch",
-    reason='skprune.torch needs the optional extra: pip install "skprune[torch]"',
-)
-skorch = pytest.importorskip(
-    "skorch",
-    reason='skprune.torch needs the optional extra: pip install "skprune[torch]"',
-)
+from skprune._optional import TORCH_INSTALL_COMMAND
+
+_SKIP_REASON = f"skprune.torch needs the optional extra: {TORCH_INSTALL_COMMAND}"
+torch = pytest.importorskip("torch", reason=_SKIP_REASON)
+skorch = pytest.importorskip("skorch", reason=_SKIP_REASON)
 
 import torch.nn.functional as F  # noqa: E402
 from sklearn.base import clone  # noqa: E402

@@ -39,7 +39,8 @@ class ConvPruner(BasePruner):
     time drop -- and fine-tuned with the net's own ``partial_fit``. The result
     is ``estimator_``, a skorch net whose ``module_`` is the smaller module.
 
-    Needs the optional dependencies: ``pip install "skprune[torch]"``.
+    Needs the optional dependencies, from a clone of the repository:
+    ``pip install "torch==2.13.0" && pip install -e ".[torch]"``.
 
     Parameters
     ----------

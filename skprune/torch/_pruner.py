@@ -47,14 +47,20 @@ class ConvPruner(BasePruner):
     estimator : NeuralNetClassifier or NeuralNetRegressor
         The network to prune; unfitted, or fitted and wrapped in
         :class:`~sklearn.frozen.FrozenEstimator`. It is never modified. Its
-        module must be a chain that :func:`torch.fx.symbolic_trace` can
-        trace: ``Conv2d`` (``groups=1``) -> [``BatchNorm2d``] -> activation,
-        pooling, dropout -> ... -> ``nn.Flatten`` / ``torch.flatten(x, 1)`` ->
-        ``Linear``, possibly in nested ``nn.Sequential`` containers. Residual
-        additions, concatenations, grouped or depthwise convolutions, and
-        reshapes of convolution outputs are refused with a ``ValueError``
-        naming the layer. A Conv2d whose channels the module returns is kept
-        whole.
+        module must be traceable by :func:`torch.fx.symbolic_trace` (no
+        data-dependent control flow). Supported around the ``Conv2d``
+        layers: ``BatchNorm2d``, element-wise activations, pooling, dropout,
+        element-wise additions (residual shortcuts, identity or 1x1
+        convolution), ``torch.cat`` along the channels, depthwise
+        convolutions (``groups=in_channels``), and heads of ``nn.Flatten`` /
+        ``torch.flatten(x, 1)`` (after global average pooling or not) or
+        ``x.mean((2, 3))`` followed by ``Linear`` layers. Channels joined by
+        an addition or a depthwise convolution are *coupled*: they are
+        scored together (the mean of their filters' scores) and removed
+        together, from every layer that produces or reads them. Grouped
+        (not depthwise) convolutions, reshapes of convolution outputs and
+        layers called twice are refused with a ``ValueError`` naming the
+        layer. Channels the module returns, or adds to its input, are kept.
 
     method : {"filter", "channel"}, default="filter"
         Which side decides what to remove. In a chain, filter ``f`` of a
@@ -69,10 +75,11 @@ class ConvPruner(BasePruner):
 
     prune_rate : float in [0, 1), default=0.5
         Fraction of the filters of the prunable convolutions removed: of each
-        layer (``scope="layer"``, rounded so that ``ceil((1 - prune_rate) *
-        n)`` filters are kept) or of all of them (``scope="global"``). At
-        least one filter of each layer is kept. 0 returns the unpruned
-        network, without fine-tuning.
+        layer, or group of coupled layers such as the convolutions adding up
+        to one residual stream (``scope="layer"``, rounded so that
+        ``ceil((1 - prune_rate) * n)`` filters are kept), or of all of them
+        (``scope="global"``). At least one filter of each layer is kept. 0
+        returns the unpruned network, without fine-tuning.
 
     criterion : str or callable, default="auto"
         Importance of a filter; the lowest scoring are removed.
@@ -105,10 +112,10 @@ class ConvPruner(BasePruner):
         training rows.
 
     scope : {"layer", "global"}, default="layer"
-        ``"layer"``: every prunable convolution loses ``prune_rate`` of its
-        filters. ``"global"``: one ranking over all of them, after dividing
-        each layer's scores by their mean, so that layers with more
-        redundancy lose more.
+        ``"layer"``: every prunable convolution (or group of coupled
+        convolutions) loses ``prune_rate`` of its filters. ``"global"``: one
+        ranking over all of them, after dividing each layer's scores by their
+        mean, so that layers with more redundancy lose more.
 
     fine_tune_epochs : int >= 0, default=5
         Epochs of the net's own ``partial_fit`` after each pruning round
@@ -360,7 +367,9 @@ class _PruningSession:
     def __init__(self, pruner, net, structure, criterion, X, y):
         self.pruner, self.net, self.structure = pruner, net, structure
         self.criterion, self.X, self.y = criterion, X, y
-        self.n_start = _widths(net.module_, structure)
+        self.n_start = {
+            group.convs: len(group.roots) for group in structure.coupled_groups()
+        }
         n_samples = _num_samples(X)
         rows = np.arange(n_samples)
         if n_samples > _MAX_SCORING_SAMPLES:
@@ -374,6 +383,8 @@ class _PruningSession:
         scores = self._scores()
         keep = self._kept_filters(scores, rate)
         rebuild(self.net.module_, self.structure, keep)
+        # The channel elements describe the module before the rebuild.
+        self.structure = trace_structure(self.net.module_)
         # The optimizer holds the old, larger parameters.
         self.net.initialize_optimizer()
         if self.pruner.learning_rate is not None:
@@ -405,24 +416,36 @@ class _PruningSession:
         return scores
 
     def _kept_filters(self, scores, rate):
-        names = self.structure.prunable
+        """Filters kept at ``rate``: whole coupled channels, lowest score out.
+
+        A coupled channel (the filters tied by residual additions, depthwise
+        convolutions, ...) scores the mean of its filters' scores, as
+        Torch-Pruning's default group reduction; ``scope="layer"`` removes
+        ``rate`` of the channels of each coupled group.
+        """
+        groups = self.structure.coupled_groups()
+        channel_scores = [
+            np.array(
+                [
+                    np.mean([scores[name][i] for name, i in group.members[root]])
+                    for root in group.roots
+                ]
+            )
+            for group in groups
+        ]
         if self.pruner.scope == "layer":
             kept = [
-                top(scores[name], n_to_keep(self.n_start[name], rate)) for name in names
+                top(s, n_to_keep(self.n_start[group.convs], rate))
+                for s, group in zip(channel_scores, groups, strict=True)
             ]
         else:
-            normalised = [
-                scores[name] / scores[name].mean()
-                if scores[name].mean() > 0
-                else scores[name]
-                for name in names
-            ]
+            normalised = [s / s.mean() if s.mean() > 0 else s for s in channel_scores]
             n_keep = n_to_keep(sum(self.n_start.values()), rate)
             kept = global_top(normalised, n_keep)
-        return {
-            name: torch.as_tensor(k, dtype=torch.long)
-            for name, k in zip(names, kept, strict=True)
-        }
+        removed = set()
+        for group, k in zip(groups, kept, strict=True):
+            removed.update(np.delete(np.asarray(group.roots), k).tolist())
+        return self.structure.kept_filters(removed)
 
 
 def _widths(module, structure):

@@ -2,6 +2,7 @@
 
 import copy
 import functools
+import pickle
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ _SKIP_REASON = f"skprune.torch needs the optional extra: {TORCH_INSTALL_COMMAND}
 torch = pytest.importorskip("torch", reason=_SKIP_REASON)
 skorch = pytest.importorskip("skorch", reason=_SKIP_REASON)
 
+from sklearn.base import clone  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.frozen import FrozenEstimator  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
@@ -346,3 +348,48 @@ def test_every_criterion_prunes_a_resnet(method, criterion, scope):
     assert 0.3 < pruner.prune_rate_ < 0.7
     # The base net (3 epochs) scores about 0.85.
     assert pruner.score(X_test, y_test) > 0.7
+
+
+# ------------------------------------------------------- stays pruned --
+
+
+def test_pruned_net_refits_clones_and_initialises_as_the_pruned_architecture():
+    X_train, X_test, y_train, y_test = digits_split()
+    pruner = ConvPruner(
+        FrozenEstimator(fitted_resnet()), prune_rate=0.5, fine_tune_epochs=1
+    ).fit(X_train, y_train)
+    pruned = pruner.estimator_
+    n_small = pruner.n_params_after_
+
+    def n_params(net):
+        return sum(p.numel() for p in net.module_.parameters())
+
+    trained = {k: v.clone() for k, v in pruned.module_.state_dict().items()}
+    clone(pruned).fit(X_train, y_train, epochs=1)
+    fresh = clone(pruned).initialize()
+    assert n_params(fresh) == n_small
+    # Freshly initialised, not the pruned weights.
+    assert not torch.equal(fresh.module_.stem.weight, trained["stem.weight"])
+    pruned.initialize()
+    assert n_params(pruned) == n_small
+    refitted = clone(pruned).fit(X_train, y_train)
+    assert n_params(refitted) == n_small
+    assert refitted.score(X_test, y_test) > 0.5
+    assert "module__" not in " ".join(pruned.get_params())
+
+
+def test_pruned_net_pickles_without_skprune_and_stays_small():
+    X_train, _, y_train, _ = digits_split()
+    pruner = ConvPruner(
+        FrozenEstimator(fitted_resnet()), prune_rate=0.5, fine_tune_epochs=0
+    ).fit(X_train, y_train)
+    data = pickle.dumps(pruner.estimator_)
+    assert b"skprune" not in data
+    loaded = pickle.loads(data)
+    np.testing.assert_array_equal(
+        loaded.predict_proba(X_train[:20]),
+        pruner.estimator_.predict_proba(X_train[:20]),
+    )
+    loaded.initialize()
+    n_params = sum(p.numel() for p in loaded.module_.parameters())
+    assert n_params == pruner.n_params_after_

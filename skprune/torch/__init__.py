@@ -19,7 +19,7 @@ except ImportError as error:
         f"clone of the repository, install them with {TORCH_INSTALL_COMMAND}"
     ) from error
 
-from ._modules import DigitsCNN
+from ._modules import DigitsCNN, PrunedArchitecture
 from ._pruner import ConvPruner
 
-__all__ = ["ConvPruner", "DigitsCNN"]
+__all__ = ["ConvPruner", "DigitsCNN", "PrunedArchitecture"]

@@ -20,6 +20,7 @@ from ._criteria import (
     ScoringContext,
 )
 from ._graph import count_flops, rebuild, trace_structure
+from ._modules import PrunedArchitecture
 
 # Data-dependent criteria look at most this many training rows: channel
 # statistics are stable long before that, and scoring stays a few passes.
@@ -155,8 +156,11 @@ class ConvPruner(BasePruner):
         ``module_`` is the rebuilt smaller module (of the same class) and
         whose optimizer is initialised for its parameters, so that
         ``partial_fit`` trains it further. It predicts and pickles with
-        skorch alone. Its ``module`` parameters still describe the unpruned
-        architecture: ``fit`` or ``initialize`` would build that again.
+        skorch alone. It stays pruned: its ``module`` is a
+        :class:`PrunedArchitecture` (and the ``module__*`` parameters of
+        the unpruned widths are gone), so ``fit``, ``initialize`` and
+        ``clone(estimator_).fit`` build the smaller module, freshly
+        initialised. At ``prune_rate=0`` it is the unpruned net.
 
     n_units_before_, n_units_after_ : int
         Filters of the prunable convolutions before and after pruning.
@@ -329,6 +333,8 @@ class ConvPruner(BasePruner):
             for rate in cubic_schedule(self.prune_rate, self.n_iterations):
                 session.step(rate)
         widths_after = _widths(net.module_, structure)
+        if self.prune_rate > 0:
+            _build_pruned_architecture(net)
         # Set last: a failed fit leaves no attribute of its own behind.
         self.flops_before_ = flops_before
         self.flops_after_ = count_flops(net.module_, sample)
@@ -446,6 +452,18 @@ class _PruningSession:
         for group, k in zip(groups, kept, strict=True):
             removed.update(np.delete(np.asarray(group.roots), k).tolist())
         return self.structure.kept_filters(removed)
+
+
+def _build_pruned_architecture(net):
+    """Make ``fit`` / ``initialize`` of the pruned ``net`` build the small module.
+
+    Its ``module`` becomes a :class:`PrunedArchitecture` of ``module_``; the
+    ``module__*`` parameters, which describe the unpruned widths, go.
+    """
+    for key in [k for k in vars(net) if k.startswith("module__")]:
+        delattr(net, key)
+        net._params_to_validate.discard(key)
+    net.module = PrunedArchitecture(net.module_)
 
 
 def _widths(module, structure):

@@ -540,7 +540,9 @@ def test_memory_fits_the_base_net_once_per_fold(tmp_path):
     [
         ({"prune_rate": 1.0}, "prune_rate"),
         ({"prune_rate": -0.1}, "prune_rate"),
-        ({"prune_rate": "auto"}, "prune_rate"),
+        ({"prune_rate": "most"}, "prune_rate"),
+        ({"tol": -0.1}, "tol"),
+        ({"validation_fraction": 1.0}, "validation_fraction"),
         ({"method": "weight"}, "method"),
         ({"scope": "network"}, "scope"),
         ({"criterion": "random"}, "criterion"),

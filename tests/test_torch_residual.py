@@ -393,3 +393,48 @@ def test_pruned_net_pickles_without_skprune_and_stays_small():
     loaded.initialize()
     n_params = sum(p.numel() for p in loaded.module_.parameters())
     assert n_params == pruner.n_params_after_
+
+
+# ------------------------------------------------------------------ auto --
+
+
+def test_auto_prune_rate_is_the_largest_rate_within_tol(capsys):
+    X_train, _, y_train, _ = digits_split()
+    base = fitted_resnet()
+
+    def auto(tol, verbose=0):
+        return ConvPruner(
+            FrozenEstimator(base),
+            prune_rate="auto",
+            tol=tol,
+            fine_tune_epochs=0,
+            random_state=0,
+            verbose=verbose,
+        ).fit(X_train, y_train)
+
+    anything = auto(1.0, verbose=1)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "auto:" in line]
+    assert len(lines) == 10  # every rate is tried
+    # 95% of every group of filters, rounded up to keep at least one.
+    assert anything.n_units_after_ < 0.1 * anything.n_units_before_
+    strict, middle = auto(0.0), auto(0.1)
+    assert strict.prune_rate_ <= middle.prune_rate_ <= anything.prune_rate_
+    # The chosen network is within tol of the unpruned one on the held-out rows.
+    _, X_val, _, y_val = middle._holdout(X_train, y_train)
+    assert middle.score(X_val, y_val) >= base.score(X_val, y_val) - 0.1
+    assert middle.estimator_.module_ is not None
+
+
+def test_auto_fits_the_base_net_on_the_rest_and_fine_tunes():
+    X_train, X_test, y_train, y_test = digits_split()
+    torch.manual_seed(0)
+    pruner = ConvPruner(
+        resnet_net(max_epochs=2),
+        prune_rate="auto",
+        tol=0.05,
+        fine_tune_epochs=1,
+        validation_fraction=0.2,
+        random_state=0,
+    ).fit(X_train, y_train)
+    assert 0 <= pruner.prune_rate_ < 1
+    assert pruner.predict(X_test).shape == y_test.shape

@@ -11,7 +11,14 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_array
 
-from .._selection import cubic_schedule, global_top, n_to_keep, top
+from .._selection import (
+    AUTO_RATES,
+    cubic_schedule,
+    global_top,
+    n_to_keep,
+    prune_to_largest_rate_within_tol,
+    top,
+)
 from ..base import BasePruner, _take_rows
 from ._criteria import CRITERIA
 from ._fine_tune import fine_tune
@@ -40,9 +47,6 @@ _MAX_DEFAULT_LEARNING_RATE = 0.01
 # fine_tune_epochs="auto" fine-tunes, over all rounds, this share of the
 # epochs the estimator was trained for (its n_iter_).
 _AUTO_EPOCHS_SHARE = 0.25
-
-# Rates tried in turn by prune_rate="auto".
-_AUTO_RATES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
 
 class MLPPruner(BasePruner):
@@ -358,7 +362,7 @@ class MLPPruner(BasePruner):
             )
         base = self._fit_base(X, y, sample_weight)
         X = _as_float(X, base)
-        n_rounds = self.n_iterations if X_val is None else len(_AUTO_RATES)
+        n_rounds = self.n_iterations if X_val is None else len(AUTO_RATES)
         if self.fine_tune_epochs == "auto":
             epochs = math.ceil(_AUTO_EPOCHS_SHARE * base.n_iter_ / n_rounds)
         else:
@@ -379,27 +383,15 @@ class MLPPruner(BasePruner):
         return base, pruned
 
     def _auto_prune(self, session, X_val, y_val, w_val):
-        """Prune progressively over ``_AUTO_RATES``; keep the last rate within tol.
-
-        Every rate is tried: a short fine-tuning round at a high learning rate
-        can dip below the tolerance at one rate and recover at the next (on
-        digits the first 10% step often did), so stopping at the first miss
-        stopped far too early.
-        """
+        """Prune to the largest rate whose held-out score is within ``tol``."""
         # X_val goes to the estimators as given (a DataFrame keeps its names).
         floor = session.base.score(X_val, y_val, sample_weight=w_val) - self.tol
-        accepted = session.snapshot()
-        for rate in _AUTO_RATES:
-            session.step(rate)
-            score = session.network.score(X_val, y_val, sample_weight=w_val)
-            side = "at or above" if score >= floor else "below"
-            self._log(
-                f"auto: held-out score {score:.4f} at rate {rate:.3g} "
-                f"({side} the floor {floor:.4f})"
-            )
-            if score >= floor:
-                accepted = session.snapshot()
-        session.restore(accepted)
+        prune_to_largest_rate_within_tol(
+            session,
+            lambda: session.network.score(X_val, y_val, sample_weight=w_val),
+            floor,
+            self._log,
+        )
         return session.network
 
     def _holdout(self, X, y, sample_weight, rng):

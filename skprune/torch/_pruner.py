@@ -12,8 +12,14 @@ from sklearn.utils.validation import _num_samples
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.utils import to_tensor
 
-from .._selection import cubic_schedule, global_top, n_to_keep, top
-from ..base import BasePruner, _PruneRateInterval
+from .._selection import (
+    cubic_schedule,
+    global_top,
+    n_to_keep,
+    prune_to_largest_rate_within_tol,
+    top,
+)
+from ..base import BasePruner, _PruneRateInterval, _take_rows
 from ._criteria import (
     CHANNEL_CRITERIA,
     FILTER_CRITERIA,
@@ -74,13 +80,22 @@ class ConvPruner(BasePruner):
         - ``"filter"``: by the filter itself (its weights, or the loss);
         - ``"channel"``: by what the channel contributes downstream.
 
-    prune_rate : float in [0, 1), default=0.5
+    prune_rate : float in [0, 1) or "auto", default=0.5
         Fraction of the filters of the prunable convolutions removed: of each
         layer, or group of coupled layers such as the convolutions adding up
         to one residual stream (``scope="layer"``, rounded so that
         ``ceil((1 - prune_rate) * n)`` filters are kept), or of all of them
         (``scope="global"``). At least one filter of each layer is kept. 0
         returns the unpruned network, without fine-tuning.
+
+        ``"auto"``: the largest of the rates 0.1, 0.2, ..., 0.9, 0.95 whose
+        score on a held-out share of the samples (``validation_fraction``)
+        is within ``tol`` of the unpruned network's, as ``MLPPruner`` does.
+        The unpruned network is fitted on the rest; the rates are tried in
+        turn on one network, each a pruning round followed by
+        ``fine_tune_epochs`` of fine-tuning (``n_iterations`` is not used),
+        and the network of the largest accepted rate is kept (the unpruned
+        one if none is).
 
     criterion : str or callable, default="auto"
         Importance of a filter; the lowest scoring are removed.
@@ -133,8 +148,17 @@ class ConvPruner(BasePruner):
     learning_rate : float > 0 or None, default=None
         Learning rate of the fine-tuning optimizer. None: the net's own.
 
+    tol : float >= 0, default=0.01
+        For ``prune_rate="auto"``: the largest held-out score loss accepted
+        (0.01 is one point of accuracy, or 0.01 of R^2).
+
+    validation_fraction : float in (0, 1), default=0.1
+        For ``prune_rate="auto"``: the share of the samples held out
+        (stratified by class for classifiers).
+
     random_state : int, RandomState instance or None, default=None
-        Which rows the data-dependent criteria see, and, when not None, the
+        Which rows the data-dependent criteria see, the held-out rows of
+        ``prune_rate="auto"``, and, when not None, the
         seed of torch's generator during ``fit`` (initial weights, batch
         order, dropout, skorch's validation split): an int makes the fit
         repeatable. The caller's torch random state is restored afterwards.
@@ -147,7 +171,8 @@ class ConvPruner(BasePruner):
 
     verbose : int, default=0
         Progress messages: at 1 or more, a line per pruning round (units left,
-        fine-tuning epochs, loss and time).
+        fine-tuning epochs, loss and time), and with ``prune_rate="auto"``
+        the held-out score of every rate tried.
 
     Attributes
     ----------
@@ -267,7 +292,10 @@ class ConvPruner(BasePruner):
 
     _parameter_constraints: dict = {
         **BasePruner._parameter_constraints,
-        "prune_rate": [_PruneRateInterval(Real, 0, 1, closed="left")],
+        "prune_rate": [
+            _PruneRateInterval(Real, 0, 1, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "method": [StrOptions({"filter", "channel"})],
         "criterion": [
             StrOptions({"auto", *FILTER_CRITERIA, *CHANNEL_CRITERIA}),
@@ -277,6 +305,8 @@ class ConvPruner(BasePruner):
         "fine_tune_epochs": [Interval(Integral, 0, None, closed="left")],
         "n_iterations": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "verbose": ["verbose"],
     }
 
@@ -291,6 +321,8 @@ class ConvPruner(BasePruner):
         fine_tune_epochs=5,
         n_iterations=1,
         learning_rate=None,
+        tol=0.01,
+        validation_fraction=0.1,
         random_state=None,
         memory=None,
         verbose=0,
@@ -304,6 +336,8 @@ class ConvPruner(BasePruner):
         self.fine_tune_epochs = fine_tune_epochs
         self.n_iterations = n_iterations
         self.learning_rate = learning_rate
+        self.tol = tol
+        self.validation_fraction = validation_fraction
         self.verbose = verbose
 
     def _fit_prune(self, X, y, sample_weight):
@@ -321,6 +355,9 @@ class ConvPruner(BasePruner):
             return self._fit_prune_seeded(X, y, criterion)
 
     def _fit_prune_seeded(self, X, y, criterion):
+        X_val = None
+        if self.prune_rate == "auto":
+            X, X_val, y, y_val = self._holdout(X, y)
         base = self._fit_base(X, y)
         # Refuse an unsupported architecture before any work on a copy.
         structure = trace_structure(base.module_)
@@ -329,11 +366,17 @@ class ConvPruner(BasePruner):
         flops_before = count_flops(net.module_, sample)
         widths_before = _widths(net.module_, structure)
         session = _PruningSession(self, net, structure, criterion, X, y)
-        if self.prune_rate > 0:
+        if X_val is not None:
+            floor = base.score(X_val, y_val) - self.tol
+            prune_to_largest_rate_within_tol(
+                session, lambda: session.net.score(X_val, y_val), floor, self._log
+            )
+        elif self.prune_rate > 0:
             for rate in cubic_schedule(self.prune_rate, self.n_iterations):
                 session.step(rate)
+        net = session.net
         widths_after = _widths(net.module_, structure)
-        if self.prune_rate > 0:
+        if widths_after != widths_before:
             _build_pruned_architecture(net)
         # Set last: a failed fit leaves no attribute of its own behind.
         self.flops_before_ = flops_before
@@ -342,6 +385,13 @@ class ConvPruner(BasePruner):
             name: (widths_before[name], widths_after[name]) for name in widths_before
         }
         return base, net
+
+    def _holdout(self, X, y):
+        """Split off the held-out rows of ``prune_rate="auto"``."""
+        train, held_out = self._holdout_indices(
+            y, _num_samples(X), purpose="prune_rate='auto'", min_train=2
+        )
+        return _take_rows((X, y), np.sort(train), held_out)
 
     def _criterion_function(self):
         """The scoring function of ``criterion``, checked against ``method``."""
@@ -404,6 +454,16 @@ class _PruningSession:
             f"fine-tuned {self.pruner.fine_tune_epochs} epochs "
             f"({time.perf_counter() - start:.2f} s)"
         )
+
+    def snapshot(self):
+        """A copy of the current module, for :meth:`restore`."""
+        return copy.deepcopy(self.net.module_)
+
+    def restore(self, module):
+        """Make ``module`` (a :meth:`snapshot`) the net's module again."""
+        self.net.module_ = module
+        self.structure = trace_structure(module)
+        self.net.initialize_optimizer()
 
     def _scores(self):
         rows = self.scoring_rows

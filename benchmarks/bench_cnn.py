@@ -37,16 +37,35 @@ point with >= 1.5x faster CPU inference on a batch.
 
 Results are printed as a table and written to ``benchmarks/results/`` as
 ``bench_cnn.json`` and (matplotlib) ``bench_cnn.png``. Run from the
-repository root, with the optional extra installed (``pip install -e
-".[torch]"``)::
+repository root, with the optional extra installed::
+
+    pip install "torch==2.13.0" && pip install -e ".[torch]"
+
+then::
 
     python benchmarks/bench_cnn.py             # 5 seeds, ~5 min on 1 core
     python benchmarks/bench_cnn.py --quick     # smoke test, < 1 min
 
 ``--quick`` writes ``bench_cnn_quick.json`` / ``.png``.
+
+**Against Torch-Pruning** (``--vs-torch-pruning``, needs ``torch-pruning``
+from the ``benchmark`` extra): a small ResNet for digits (``DigitsResNet``
+below: a stem, two basic blocks with identity shortcuts, one stride-2 block
+with a 1x1-convolution shortcut, global average pooling, a two-layer head),
+trained as above, then 50% of the filters of every coupled group removed
+by ConvPruner (L1 norm of the filters, a coupled group scored by the mean)
+and by Torch-Pruning's ``MetaPruner`` (``GroupMagnitudeImportance(p=1)``,
+its L1 group importance with mean reduction; the Linear head ignored, so
+that both prune the same layers), each followed by the same fine-tuning
+(``--fine-tune-epochs`` of skorch's ``partial_fit``, a fresh optimizer).
+Accuracy, parameters, FLOPs and the forward time on a batch, per seed;
+written to ``bench_cnn_vs_torch_pruning.json``::
+
+    python benchmarks/bench_cnn.py --vs-torch-pruning --seeds 3
 """
 
 import argparse
+import copy
 import datetime
 import json
 import math
@@ -57,15 +76,24 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
-import skorch
-import torch
 from sklearn.datasets import load_digits
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import train_test_split
-from skorch import NeuralNetClassifier
 from threadpoolctl import threadpool_limits
 
-from skprune.torch import ConvPruner, DigitsCNN
+from skprune._optional import TORCH_INSTALL_COMMAND, torch_extra_installed
+
+if not torch_extra_installed():
+    raise SystemExit(
+        "bench_cnn.py needs the optional torch extra; from the repository "
+        f"root: {TORCH_INSTALL_COMMAND}"
+    )
+
+import skorch  # noqa: E402
+import torch  # noqa: E402
+from skorch import NeuralNetClassifier  # noqa: E402
+
+from skprune.torch import ConvPruner, DigitsCNN  # noqa: E402
 
 RATES = (0.25, 0.5, 0.75)
 METHODS = {"filter": dict(method="filter"), "channel": dict(method="channel")}
@@ -82,6 +110,11 @@ def parse_args():
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument(
+        "--vs-torch-pruning",
+        action="store_true",
+        help="compare with Torch-Pruning on a small ResNet",
+    )
+    parser.add_argument(
         "--output-dir", type=Path, default=Path(__file__).parent / "results"
     )
     args = parser.parse_args()
@@ -96,9 +129,9 @@ def digits_images():
     return (X / 16).astype(np.float32).reshape(-1, 1, 8, 8), y
 
 
-def make_net(args, channels, epochs):
+def make_net(args, channels, epochs, module=DigitsCNN):
     return NeuralNetClassifier(
-        DigitsCNN,
+        module,
         module__channels=tuple(channels),
         criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.Adam,
@@ -339,8 +372,174 @@ def plot(summary, path):
     print(f"wrote {path}")
 
 
+class BasicBlock(torch.nn.Module):
+    """ResNet's basic block; a 1x1 stride-s convolution shortcut when shapes change."""
+
+    def __init__(self, c_in, c_out, stride=1):
+        super().__init__()
+        nn = torch.nn
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.shortcut = nn.Identity()
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False),
+                nn.BatchNorm2d(c_out),
+            )
+
+    def forward(self, x):
+        out = torch.relu(self.bn1(self.conv1(x)))
+        return torch.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
+
+
+class DigitsResNet(torch.nn.Module):
+    """Stem, two identity blocks, a stride-2 block, GAP, a two-layer head."""
+
+    def __init__(self, channels=(32, 64), n_classes=10):
+        super().__init__()
+        nn = torch.nn
+        a, b = channels
+        self.stem = nn.Conv2d(1, a, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(a)
+        self.layer1 = nn.Sequential(BasicBlock(a, a), BasicBlock(a, a))
+        self.layer2 = BasicBlock(a, b, stride=2)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Linear(b, 64)
+        self.fc2 = nn.Linear(64, n_classes)
+
+    def forward(self, X):
+        x = torch.relu(self.bn(self.stem(X)))
+        x = torch.flatten(self.pool(self.layer2(self.layer1(x))), 1)
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
+def prune_with_torch_pruning(base, X_train, y_train, args):
+    """Torch-Pruning's L1 group pruning at 50%, then the same fine-tuning."""
+    import torch_pruning as tp
+
+    net = copy.deepcopy(base)
+    module = net.module_.eval()
+    pruner = tp.pruner.MetaPruner(
+        module,
+        torch.as_tensor(X_train[:2]),
+        importance=tp.importance.GroupMagnitudeImportance(p=1),
+        pruning_ratio=0.5,
+        ignored_layers=[module.fc1, module.fc2],
+    )
+    pruner.step()
+    net.initialize_optimizer()
+    net.partial_fit(X_train, y_train, epochs=args.fine_tune_epochs)
+    return net
+
+
+def run_seed_vs_torch_pruning(args, seed, X, y):
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=seed
+    )
+    repeats = math.ceil(args.batch / len(X_test))
+    X_batch = np.concatenate([X_test] * repeats)[: args.batch]
+    torch.manual_seed(seed)
+    start = time.perf_counter()
+    base = make_net(args, args.channels, args.epochs, DigitsResNet)
+    base.fit(X_train, y_train)
+    fits = {"unpruned": time.perf_counter() - start}
+    models = {"unpruned": base}
+    torch.manual_seed(seed)
+    start = time.perf_counter()
+    models["skprune"] = (
+        ConvPruner(
+            FrozenEstimator(base),
+            prune_rate=0.5,
+            fine_tune_epochs=args.fine_tune_epochs,
+            random_state=seed,
+        )
+        .fit(X_train, y_train)
+        .estimator_
+    )
+    fits["skprune"] = time.perf_counter() - start
+    torch.manual_seed(seed)
+    start = time.perf_counter()
+    models["torch_pruning"] = prune_with_torch_pruning(base, X_train, y_train, args)
+    fits["torch_pruning"] = time.perf_counter() - start
+    times = time_models(models, X_batch, X_test, args.rounds)
+    rows = []
+    for name, net in models.items():
+        rows.append(
+            dict(
+                seed=seed,
+                name=name,
+                accuracy=float(net.score(X_test, y_test)),
+                params=n_params(net),
+                flops=flops(net, X_test),
+                prune_and_fine_tune_time=fits[name],
+                forward_time=times[name][0],
+                forward_speedup=times["unpruned"][0] / times[name][0],
+                widths=[
+                    m.out_channels
+                    for m in net.module_.modules()
+                    if isinstance(m, torch.nn.Conv2d)
+                ],
+            )
+        )
+    return rows
+
+
+def main_vs_torch_pruning(args):
+    import torch_pruning as tp
+
+    torch.set_num_threads(1)
+    X, y = digits_images()
+    rows = []
+    start = time.perf_counter()
+    with threadpool_limits(limits=1):
+        for seed in range(args.seeds):
+            rows += run_seed_vs_torch_pruning(args, seed, X, y)
+            print(f"seed {seed} done ({time.perf_counter() - start:.0f} s)")
+    print(f"{'model':<14}{'accuracy':>10}{'params':>9}{'FLOPs':>10}{'forward':>9}")
+    summary = {}
+    for name in ("unpruned", "skprune", "torch_pruning"):
+        mine = [r for r in rows if r["name"] == name]
+        summary[name] = {
+            key: statistics.mean(r[key] for r in mine)
+            for key in ("accuracy", "params", "flops", "forward_speedup")
+        }
+        s = summary[name]
+        print(
+            f"{name:<14}{s['accuracy']:>10.4f}{s['params']:>9.0f}"
+            f"{s['flops']:>10.0f}{s['forward_speedup']:>8.2f}x"
+        )
+    suffix = "_quick" if args.quick else ""
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    result = dict(
+        benchmark="bench_cnn --vs-torch-pruning",
+        date=datetime.datetime.now().isoformat(timespec="seconds"),
+        config={
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in vars(args).items()
+            if k != "output_dir"
+        },
+        versions=dict(
+            python=platform.python_version(),
+            torch=torch.__version__,
+            skorch=skorch.__version__,
+            torch_pruning=getattr(tp, "__version__", "unknown"),
+            sklearn=sklearn.__version__,
+        ),
+        total_time=time.perf_counter() - start,
+        summary=summary,
+        rows=rows,
+    )
+    path = args.output_dir / f"bench_cnn_vs_torch_pruning{suffix}.json"
+    path.write_text(json.dumps(result, indent=2))
+    print(f"wrote {path}")
+
+
 def main():
     args = parse_args()
+    if args.vs_torch_pruning:
+        return main_vs_torch_pruning(args)
     torch.set_num_threads(1)
     X, y = digits_images()
     rows = []

@@ -16,7 +16,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
-from ._optional import torch_extra_installed
+from ._optional import TORCH_INSTALL_COMMAND, torch_extra_installed
 from .neural_network import MLPPruner
 from .svm import SVMPruner
 from .tree import TreePruner
@@ -335,7 +335,7 @@ NEEDS_TORCH = {"cnn"}
 
 TORCH_HINT = (
     "CNN filter pruning (skprune.torch.ConvPruner) needs the optional torch "
-    'extra, pip install "skprune[torch]"; it is then shown here too.'
+    f"extra: {TORCH_INSTALL_COMMAND} (from a clone); it is then shown here too."
 )
 
 

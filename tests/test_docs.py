@@ -51,3 +51,20 @@ def test_docs_build_without_warnings(tmp_path):
     assert (tmp_path / "html" / "auto_examples" / "index.html").exists()
     # Nothing was written into the working tree's docs/.
     assert sorted(p.name for p in (ROOT / "docs").iterdir()) == before
+
+
+def test_every_torch_install_hint_gives_the_same_command():
+    # One command everywhere: the docs, the README and the benchmark say what
+    # the ImportError, the demo and the test skip reasons say.
+    from skprune._optional import TORCH_INSTALL_COMMAND
+
+    for path in (
+        "README.md",
+        "docs/install.rst",
+        "docs/api.rst",
+        "docs/user_guide/cnn.rst",
+        "benchmarks/bench_cnn.py",
+        "skprune/torch/__init__.py",
+    ):
+        assert TORCH_INSTALL_COMMAND in (ROOT / path).read_text(), path
+    assert 'skprune[torch]"' not in (ROOT / "skprune/_demo.py").read_text()

@@ -20,10 +20,10 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from threadpoolctl import threadpool_limits
 
+from skprune._selection import cubic_schedule
 from skprune.neural_network import MLPPruner, compress_mlp
 from skprune.neural_network._network import backward, data_loss, forward, l2_penalty
 from skprune.neural_network._network import targets_of as network_targets
-from skprune.neural_network._pruner import _cubic_schedule
 
 # Tiny networks trained for few epochs: they do not converge, on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -279,7 +279,7 @@ def test_global_scope_never_empties_a_layer():
 
 
 def test_iterative_pruning_follows_the_cubic_schedule():
-    rates = _cubic_schedule(0.8, 4)
+    rates = cubic_schedule(0.8, 4)
     np.testing.assert_allclose(
         rates, [0.8 * (1 - (1 - t / 4) ** 3) for t in (1, 2, 3, 4)]
     )

@@ -8,14 +8,11 @@ import pickle
 import numpy as np
 import pytest
 
-torch = pytest.importorskip(
-    "torch",
-    reason='skprune.torch needs the optional extra: pip install "skprune[torch]"',
-)
-skorch = pytest.importorskip(
-    "skorch",
-    reason='skprune.torch needs the optional extra: pip install "skprune[torch]"',
-)
+from skprune._optional import TORCH_INSTALL_COMMAND
+
+_SKIP_REASON = f"skprune.torch needs the optional extra: {TORCH_INSTALL_COMMAND}"
+torch = pytest.importorskip("torch", reason=_SKIP_REASON)
+skorch = pytest.importorskip("skorch", reason=_SKIP_REASON)
 
 import torch.nn.functional as F  # noqa: E402
 from sklearn.base import clone  # noqa: E402
@@ -106,16 +103,15 @@ def test_digits_cnn_shapes_and_structure():
     structure = trace_structure(module)
     assert structure.prunable == ["features.0", "features.3"]
     first, second = structure.convs.values()
-    assert (first.producer, first.batch_norms, first.linears) == (
-        None,
-        ["features.1"],
-        [],
-    )
-    assert (second.producer, second.batch_norms, second.linears) == (
-        "features.0",
-        ["features.4"],
-        ["classifier.1"],
-    )
+    assert first.in_elements is None
+    assert second.in_elements is first.out_elements
+    assert structure.consumers("features.0") == ["features.3"]
+    assert (first.batch_norms, first.linears) == (["features.1"], [])
+    assert (second.batch_norms, second.linears) == (["features.4"], ["classifier.1"])
+    # A chain: every filter is its own coupled channel, one group per conv.
+    groups = structure.coupled_groups()
+    assert [g.convs for g in groups] == [("features.0",), ("features.3",)]
+    assert [len(g.roots) for g in groups] == [8, 16]
 
 
 def test_parameter_and_flop_counts_are_the_hand_computed_ones():
@@ -544,7 +540,9 @@ def test_memory_fits_the_base_net_once_per_fold(tmp_path):
     [
         ({"prune_rate": 1.0}, "prune_rate"),
         ({"prune_rate": -0.1}, "prune_rate"),
-        ({"prune_rate": "auto"}, "prune_rate"),
+        ({"prune_rate": "most"}, "prune_rate"),
+        ({"tol": -0.1}, "tol"),
+        ({"validation_fraction": 1.0}, "validation_fraction"),
         ({"method": "weight"}, "method"),
         ({"scope": "network"}, "scope"),
         ({"criterion": "random"}, "criterion"),
@@ -561,28 +559,29 @@ def test_invalid_parameters_are_named(params, match):
         frozen_pruner(**params).fit(X_train, y_train)
 
 
-class Residual(nn.Module):
+class ConcatHeight(nn.Module):
+    """Concatenates two conv outputs along the height, not the channels."""
+
     def __init__(self):
         super().__init__()
         self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
         self.conv2 = nn.Conv2d(8, 8, 3, padding=1)
-        self.fc = nn.Linear(8 * 64, 10)
+        self.fc = nn.Linear(8 * 128, 10)
 
     def forward(self, X):
         x = torch.relu(self.conv1(X))
-        x = x + self.conv2(x)
-        return self.fc(x.flatten(1))
+        return self.fc(torch.cat([x, self.conv2(x)], dim=2).flatten(1))
 
 
 class Grouped(nn.Module):
     def __init__(self):
         super().__init__()
         self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
-        self.depthwise = nn.Conv2d(8, 8, 3, padding=1, groups=8)
+        self.grouped = nn.Conv2d(8, 8, 3, padding=1, groups=2)
         self.fc = nn.Linear(8 * 64, 10)
 
     def forward(self, X):
-        return self.fc(self.depthwise(self.conv1(X)).flatten(1))
+        return self.fc(self.grouped(self.conv1(X)).flatten(1))
 
 
 class Reshaped(nn.Module):
@@ -631,8 +630,8 @@ class NoBatchNorm(nn.Module):
 @pytest.mark.parametrize(
     "module, params, match",
     [
-        (Residual, {}, r"add.*conv1.*conv2.*residual"),
-        (Grouped, {}, "'depthwise' has groups=8"),
+        (ConcatHeight, {}, r"cat.*'conv1', 'conv2'.*dim=2"),
+        (Grouped, {}, "'grouped' has groups=2"),
         (Reshaped, {}, r"\.view\(\).*Conv2d 'conv'"),
         (DataDependent, {}, "cannot be traced"),
         (NoConv, {}, "no prunable Conv2d"),

@@ -11,6 +11,14 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_array
 
+from .._selection import (
+    AUTO_RATES,
+    cubic_schedule,
+    global_top,
+    n_to_keep,
+    prune_to_largest_rate_within_tol,
+    top,
+)
 from ..base import BasePruner, _take_rows
 from ._criteria import CRITERIA
 from ._fine_tune import fine_tune
@@ -39,9 +47,6 @@ _MAX_DEFAULT_LEARNING_RATE = 0.01
 # fine_tune_epochs="auto" fine-tunes, over all rounds, this share of the
 # epochs the estimator was trained for (its n_iter_).
 _AUTO_EPOCHS_SHARE = 0.25
-
-# Rates tried in turn by prune_rate="auto".
-_AUTO_RATES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
 
 class MLPPruner(BasePruner):
@@ -357,14 +362,14 @@ class MLPPruner(BasePruner):
             )
         base = self._fit_base(X, y, sample_weight)
         X = _as_float(X, base)
-        n_rounds = self.n_iterations if X_val is None else len(_AUTO_RATES)
+        n_rounds = self.n_iterations if X_val is None else len(AUTO_RATES)
         if self.fine_tune_epochs == "auto":
             epochs = math.ceil(_AUTO_EPOCHS_SHARE * base.n_iter_ / n_rounds)
         else:
             epochs = self.fine_tune_epochs
         session = _PruningSession(self, base, X, y, sample_weight, rng, epochs)
         if X_val is None:
-            for rate in _cubic_schedule(self.prune_rate, self.n_iterations):
+            for rate in cubic_schedule(self.prune_rate, self.n_iterations):
                 session.step(rate)
             pruned = session.network
         else:
@@ -378,27 +383,15 @@ class MLPPruner(BasePruner):
         return base, pruned
 
     def _auto_prune(self, session, X_val, y_val, w_val):
-        """Prune progressively over ``_AUTO_RATES``; keep the last rate within tol.
-
-        Every rate is tried: a short fine-tuning round at a high learning rate
-        can dip below the tolerance at one rate and recover at the next (on
-        digits the first 10% step often did), so stopping at the first miss
-        stopped far too early.
-        """
+        """Prune to the largest rate whose held-out score is within ``tol``."""
         # X_val goes to the estimators as given (a DataFrame keeps its names).
         floor = session.base.score(X_val, y_val, sample_weight=w_val) - self.tol
-        accepted = session.snapshot()
-        for rate in _AUTO_RATES:
-            session.step(rate)
-            score = session.network.score(X_val, y_val, sample_weight=w_val)
-            side = "at or above" if score >= floor else "below"
-            self._log(
-                f"auto: held-out score {score:.4f} at rate {rate:.3g} "
-                f"({side} the floor {floor:.4f})"
-            )
-            if score >= floor:
-                accepted = session.snapshot()
-        session.restore(accepted)
+        prune_to_largest_rate_within_tol(
+            session,
+            lambda: session.network.score(X_val, y_val, sample_weight=w_val),
+            floor,
+            self._log,
+        )
         return session.network
 
     def _holdout(self, X, y, sample_weight, rng):
@@ -520,15 +513,15 @@ class _PruningSession:
 
     def _prune_weights(self, rate):
         coefs = self.network.coefs_
-        n_keep = [_n_keep(n, rate) for n in self.n_start]
+        n_keep = [n_to_keep(n, rate) for n in self.n_start]
         magnitudes = [
             np.abs(coef) * mask for coef, mask in zip(coefs, self.masks, strict=True)
         ]
         if self.pruner.scope == "layer":
-            keep = [_top(m.ravel(), k) for m, k in zip(magnitudes, n_keep, strict=True)]
+            keep = [top(m.ravel(), k) for m, k in zip(magnitudes, n_keep, strict=True)]
         else:
-            keep = _global_top(
-                [m.ravel() for m in magnitudes], _n_keep(sum(self.n_start), rate)
+            keep = global_top(
+                [m.ravel() for m in magnitudes], n_to_keep(sum(self.n_start), rate)
             )
         for coef, mask, kept in zip(coefs, self.masks, keep, strict=True):
             mask.fill(0)
@@ -541,12 +534,12 @@ class _PruningSession:
         scores = self._unit_scores(X, y, weight)
         if self.pruner.scope in ("auto", "layer"):
             keep = [
-                _top(s, _n_keep(n, rate))
+                top(s, n_to_keep(n, rate))
                 for s, n in zip(scores, self.n_start, strict=True)
             ]
         else:
             normalised = [s / s.mean() if s.mean() > 0 else s for s in scores]
-            keep = _global_top(normalised, _n_keep(sum(self.n_start), rate))
+            keep = global_top(normalised, n_to_keep(sum(self.n_start), rate))
         activations = forward(network, X)
         for layer in range(len(keep) - 1, -1, -1):
             if len(keep[layer]) == network.coefs_[layer].shape[1]:
@@ -599,43 +592,3 @@ def _copy_weights_only(estimator):
     network = type(estimator).__new__(type(estimator))
     network.__dict__.update(copy.deepcopy(state))
     return network
-
-
-def _cubic_schedule(final_rate, n_iterations):
-    """Rates after each round, Zhu & Gupta (2017) with initial sparsity 0."""
-    return [
-        final_rate * (1 - (1 - t / n_iterations) ** 3)
-        for t in range(1, n_iterations + 1)
-    ]
-
-
-def _n_keep(n_units, rate):
-    # Rounded first so that e.g. (1 - 0.7) * 100 keeps 30 units, not 31.
-    return max(1, math.ceil(round((1 - rate) * n_units, 9)))
-
-
-def _top(scores, n_keep):
-    """Indices of the ``n_keep`` highest scores (stable: ties keep the first)."""
-    if n_keep >= len(scores):
-        return np.arange(len(scores))
-    order = np.argsort(-scores, kind="stable")
-    return np.sort(order[:n_keep])
-
-
-def _global_top(scores, n_keep):
-    """Per array, the indices of the ``n_keep`` highest scores over all arrays.
-
-    Each array keeps at least its best entry, so no layer is emptied.
-    """
-    best = [int(np.argmax(s)) for s in scores]
-    flat = np.concatenate(scores)
-    offsets = np.cumsum([0] + [len(s) for s in scores])
-    forced = np.array([o + b for o, b in zip(offsets, best, strict=False)])
-    rest = np.setdiff1d(np.arange(len(flat)), forced)
-    n_rest = max(0, n_keep - len(forced))
-    order = rest[np.argsort(-flat[rest], kind="stable")][:n_rest]
-    kept = np.sort(np.concatenate([forced, order]))
-    return [
-        kept[(kept >= lo) & (kept < hi)] - lo
-        for lo, hi in zip(offsets[:-1], offsets[1:], strict=True)
-    ]

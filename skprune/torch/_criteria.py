@@ -159,35 +159,49 @@ def reconstruction(context):
     that layer's output when channel ``c`` alone is removed (the first step of
     ThiNet, Luo et al. 2017). It sees what reaches the next layer -- after
     BatchNorm, activation and pooling -- and how much the next layer uses it.
+    A coupled channel (residual shortcut, concatenation) adds up what it
+    contributes to every layer that reads it.
     """
     module, structure = context.module, context.structure
-    consumer_inputs = {}
-    hooks = []
-    for name in structure.prunable:
-        for consumer in structure.consumers(name) + structure.convs[name].linears:
-            hooks.append(
-                module.get_submodule(consumer).register_forward_hook(
-                    _store_input(consumer_inputs, consumer)
-                )
-            )
-    scores = {
-        name: np.zeros(module.get_submodule(name).out_channels)
-        for name in structure.prunable
+    consumers = {
+        conv.name: conv.in_elements
+        for conv in structure.convs.values()
+        if conv.in_elements is not None
     }
+    consumers.update(structure.linears)
+    consumer_inputs = {}
+    hooks = [
+        module.get_submodule(name).register_forward_hook(
+            _store_input(consumer_inputs, name)
+        )
+        for name in consumers
+    ]
+    by_channel = {}
     n_samples = 0
     try:
         with evaluation_mode(module), torch.no_grad():
             for X, _ in context.batches():
                 module(X)
-                for name in structure.prunable:
-                    scores[name] += _contributions(
-                        module, structure, name, consumer_inputs
-                    )
+                for name, elements in consumers.items():
+                    layer = module.get_submodule(name)
+                    values = _contributions(layer, consumer_inputs[name], len(elements))
+                    for element, value in zip(elements, values, strict=True):
+                        root = structure.root(element)
+                        by_channel[root] = by_channel.get(root, 0.0) + value
                 n_samples += len(X)
     finally:
         for hook in hooks:
             hook.remove()
-    return {name: s / max(n_samples, 1) for name, s in scores.items()}
+    n_samples = max(n_samples, 1)
+    return {
+        name: np.array(
+            [
+                by_channel.get(structure.root(e), 0.0) / n_samples
+                for e in structure.convs[name].out_elements
+            ]
+        )
+        for name in structure.prunable
+    }
 
 
 def _store_input(store, name):
@@ -197,33 +211,29 @@ def _store_input(store, name):
     return hook
 
 
-def _contributions(module, structure, name, consumer_inputs):
-    """Summed squared contribution of each channel of ``name`` over a batch."""
-    total = 0
-    for consumer in structure.consumers(name):
-        conv = module.get_submodule(consumer)
-        x = consumer_inputs[consumer]
-        n_channels = x.shape[1]
-        # One group per input channel: channel c is convolved with W[:, c] alone.
-        weight = conv.weight.transpose(0, 1).reshape(-1, 1, *conv.weight.shape[2:])
-        if conv.padding_mode != "zeros":
-            x = F.pad(x, conv._reversed_padding_repeated_twice, mode=conv.padding_mode)
-            padding = 0
-        else:
-            padding = conv.padding
-        out = F.conv2d(
-            x, weight, None, conv.stride, padding, conv.dilation, groups=n_channels
-        )
-        total = total + out.reshape(len(x), n_channels, -1).pow(2).sum(dim=(0, 2))
-    for consumer in structure.convs[name].linears:
-        linear = module.get_submodule(consumer)
-        x = consumer_inputs[consumer]
-        n_channels = module.get_submodule(name).out_channels
+def _contributions(layer, x, n_channels):
+    """Summed squared contribution of each input channel of ``layer`` over a batch."""
+    if isinstance(layer, torch.nn.Linear):
         x = x.reshape(len(x), n_channels, -1)
-        weight = linear.weight.reshape(linear.out_features, n_channels, -1)
+        weight = layer.weight.reshape(layer.out_features, n_channels, -1)
         out = torch.einsum("ncb,ocb->nco", x, weight)
-        total = total + out.pow(2).sum(dim=(0, 2))
-    return total.double().cpu().numpy()
+        return out.pow(2).sum(dim=(0, 2)).double().cpu().numpy()
+    if layer.groups == 1:
+        # One group per input channel: channel c is convolved with W[:, c] alone.
+        weight = layer.weight.transpose(0, 1).reshape(-1, 1, *layer.weight.shape[2:])
+    else:
+        # Depthwise: each filter already reads one input channel.
+        weight = layer.weight
+    if layer.padding_mode != "zeros":
+        x = F.pad(x, layer._reversed_padding_repeated_twice, mode=layer.padding_mode)
+        padding = 0
+    else:
+        padding = layer.padding
+    out = F.conv2d(
+        x, weight, None, layer.stride, padding, layer.dilation, groups=n_channels
+    )
+    out = out.reshape(len(x), n_channels, -1).pow(2).sum(dim=(0, 2))
+    return out.double().cpu().numpy()
 
 
 FILTER_CRITERIA = {

@@ -1,5 +1,7 @@
 """Ready-made small convolutional networks, so that demos need no download."""
 
+import copy
+
 from torch import nn
 
 
@@ -65,3 +67,61 @@ class DigitsCNN(nn.Module):
 
     def forward(self, X):
         return self.classifier(self.features(X))
+
+
+class PrunedArchitecture:
+    """The ``module`` of a pruned skorch net: builds the smaller architecture.
+
+    skorch builds ``module_`` by calling ``module`` (a class, or any
+    callable) when the net is initialised -- by ``fit``, ``initialize`` or a
+    clone's ``fit``. A pruned module has no class of its own (its class's
+    ``__init__`` would build the unpruned widths), so :class:`ConvPruner`
+    sets the pruned net's ``module`` to this callable, which returns a fresh
+    copy of the pruned module with its parameters re-initialised (each layer's
+    ``reset_parameters``, under torch's current random state). Refitting or
+    cloning ``estimator_`` then trains the small network from scratch, and
+    ``initialize`` rebuilds it, instead of the unpruned architecture.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The pruned module. A copy is kept, re-initialised, as the template:
+        no trained weight is stored twice.
+
+    Notes
+    -----
+    Parameters of a layer without ``reset_parameters`` (an ``nn.Parameter``
+    held by a custom module directly) keep the values they had when pruned.
+
+    A pickled net stores the template module itself, not this class, so
+    that it unpickles with torch and skorch alone: its ``module`` is then
+    the (re-initialised) pruned module instance, which skorch uses as it
+    is. Copies (``clone``) keep the class.
+    """
+
+    def __init__(self, module):
+        self.module = _reinitialised(copy.deepcopy(module))
+
+    def __call__(self):
+        return _reinitialised(copy.deepcopy(self.module))
+
+    def __repr__(self):
+        return f"PrunedArchitecture({type(self.module).__name__})"
+
+    def __deepcopy__(self, memo):
+        new = type(self).__new__(type(self))
+        new.module = copy.deepcopy(self.module, memo)
+        return new
+
+    def __reduce__(self):
+        # Unpickled as a copy of the template: no skprune import needed to
+        # load a pruned net (see Notes).
+        return (copy.deepcopy, (self.module,))
+
+
+def _reinitialised(module):
+    """``module`` with every layer's parameters (and BatchNorm statistics) reset."""
+    for layer in module.modules():
+        if callable(getattr(layer, "reset_parameters", None)):
+            layer.reset_parameters()
+    return module

@@ -12,14 +12,21 @@ from sklearn.utils.validation import _num_samples
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.utils import to_tensor
 
-from ..base import BasePruner, _PruneRateInterval
-from ..neural_network._pruner import _cubic_schedule, _global_top, _n_keep, _top
+from .._selection import (
+    cubic_schedule,
+    global_top,
+    n_to_keep,
+    prune_to_largest_rate_within_tol,
+    top,
+)
+from ..base import BasePruner, _PruneRateInterval, _take_rows
 from ._criteria import (
     CHANNEL_CRITERIA,
     FILTER_CRITERIA,
     ScoringContext,
 )
 from ._graph import count_flops, rebuild, trace_structure
+from ._modules import PrunedArchitecture
 
 # Data-dependent criteria look at most this many training rows: channel
 # statistics are stable long before that, and scoring stays a few passes.
@@ -39,21 +46,28 @@ class ConvPruner(BasePruner):
     time drop -- and fine-tuned with the net's own ``partial_fit``. The result
     is ``estimator_``, a skorch net whose ``module_`` is the smaller module.
 
-    Needs the optional dependencies: ``pip install "skprune[torch]"``.
+    Needs the optional dependencies, from a clone of the repository:
+    ``pip install "torch==2.13.0" && pip install -e ".[torch]"``.
 
     Parameters
     ----------
     estimator : NeuralNetClassifier or NeuralNetRegressor
         The network to prune; unfitted, or fitted and wrapped in
         :class:`~sklearn.frozen.FrozenEstimator`. It is never modified. Its
-        module must be a chain that :func:`torch.fx.symbolic_trace` can
-        trace: ``Conv2d`` (``groups=1``) -> [``BatchNorm2d``] -> activation,
-        pooling, dropout -> ... -> ``nn.Flatten`` / ``torch.flatten(x, 1)`` ->
-        ``Linear``, possibly in nested ``nn.Sequential`` containers. Residual
-        additions, concatenations, grouped or depthwise convolutions, and
-        reshapes of convolution outputs are refused with a ``ValueError``
-        naming the layer. A Conv2d whose channels the module returns is kept
-        whole.
+        module must be traceable by :func:`torch.fx.symbolic_trace` (no
+        data-dependent control flow). Supported around the ``Conv2d``
+        layers: ``BatchNorm2d``, element-wise activations, pooling, dropout,
+        element-wise additions (residual shortcuts, identity or 1x1
+        convolution), ``torch.cat`` along the channels, depthwise
+        convolutions (``groups=in_channels``), and heads of ``nn.Flatten`` /
+        ``torch.flatten(x, 1)`` (after global average pooling or not) or
+        ``x.mean((2, 3))`` followed by ``Linear`` layers. Channels joined by
+        an addition or a depthwise convolution are *coupled*: they are
+        scored together (the mean of their filters' scores) and removed
+        together, from every layer that produces or reads them. Grouped
+        (not depthwise) convolutions, reshapes of convolution outputs and
+        layers called twice are refused with a ``ValueError`` naming the
+        layer. Channels the module returns, or adds to its input, are kept.
 
     method : {"filter", "channel"}, default="filter"
         Which side decides what to remove. In a chain, filter ``f`` of a
@@ -66,12 +80,22 @@ class ConvPruner(BasePruner):
         - ``"filter"``: by the filter itself (its weights, or the loss);
         - ``"channel"``: by what the channel contributes downstream.
 
-    prune_rate : float in [0, 1), default=0.5
+    prune_rate : float in [0, 1) or "auto", default=0.5
         Fraction of the filters of the prunable convolutions removed: of each
-        layer (``scope="layer"``, rounded so that ``ceil((1 - prune_rate) *
-        n)`` filters are kept) or of all of them (``scope="global"``). At
-        least one filter of each layer is kept. 0 returns the unpruned
-        network, without fine-tuning.
+        layer, or group of coupled layers such as the convolutions adding up
+        to one residual stream (``scope="layer"``, rounded so that
+        ``ceil((1 - prune_rate) * n)`` filters are kept), or of all of them
+        (``scope="global"``). At least one filter of each layer is kept. 0
+        returns the unpruned network, without fine-tuning.
+
+        ``"auto"``: the largest of the rates 0.1, 0.2, ..., 0.9, 0.95 whose
+        score on a held-out share of the samples (``validation_fraction``)
+        is within ``tol`` of the unpruned network's, as ``MLPPruner`` does.
+        The unpruned network is fitted on the rest; the rates are tried in
+        turn on one network, each a pruning round followed by
+        ``fine_tune_epochs`` of fine-tuning (``n_iterations`` is not used),
+        and the network of the largest accepted rate is kept (the unpruned
+        one if none is).
 
     criterion : str or callable, default="auto"
         Importance of a filter; the lowest scoring are removed.
@@ -104,10 +128,10 @@ class ConvPruner(BasePruner):
         training rows.
 
     scope : {"layer", "global"}, default="layer"
-        ``"layer"``: every prunable convolution loses ``prune_rate`` of its
-        filters. ``"global"``: one ranking over all of them, after dividing
-        each layer's scores by their mean, so that layers with more
-        redundancy lose more.
+        ``"layer"``: every prunable convolution (or group of coupled
+        convolutions) loses ``prune_rate`` of its filters. ``"global"``: one
+        ranking over all of them, after dividing each layer's scores by their
+        mean, so that layers with more redundancy lose more.
 
     fine_tune_epochs : int >= 0, default=5
         Epochs of the net's own ``partial_fit`` after each pruning round
@@ -124,8 +148,17 @@ class ConvPruner(BasePruner):
     learning_rate : float > 0 or None, default=None
         Learning rate of the fine-tuning optimizer. None: the net's own.
 
+    tol : float >= 0, default=0.01
+        For ``prune_rate="auto"``: the largest held-out score loss accepted
+        (0.01 is one point of accuracy, or 0.01 of R^2).
+
+    validation_fraction : float in (0, 1), default=0.1
+        For ``prune_rate="auto"``: the share of the samples held out
+        (stratified by class for classifiers).
+
     random_state : int, RandomState instance or None, default=None
-        Which rows the data-dependent criteria see, and, when not None, the
+        Which rows the data-dependent criteria see, the held-out rows of
+        ``prune_rate="auto"``, and, when not None, the
         seed of torch's generator during ``fit`` (initial weights, batch
         order, dropout, skorch's validation split): an int makes the fit
         repeatable. The caller's torch random state is restored afterwards.
@@ -138,7 +171,8 @@ class ConvPruner(BasePruner):
 
     verbose : int, default=0
         Progress messages: at 1 or more, a line per pruning round (units left,
-        fine-tuning epochs, loss and time).
+        fine-tuning epochs, loss and time), and with ``prune_rate="auto"``
+        the held-out score of every rate tried.
 
     Attributes
     ----------
@@ -147,8 +181,11 @@ class ConvPruner(BasePruner):
         ``module_`` is the rebuilt smaller module (of the same class) and
         whose optimizer is initialised for its parameters, so that
         ``partial_fit`` trains it further. It predicts and pickles with
-        skorch alone. Its ``module`` parameters still describe the unpruned
-        architecture: ``fit`` or ``initialize`` would build that again.
+        skorch alone. It stays pruned: its ``module`` is a
+        :class:`PrunedArchitecture` (and the ``module__*`` parameters of
+        the unpruned widths are gone), so ``fit``, ``initialize`` and
+        ``clone(estimator_).fit`` build the smaller module, freshly
+        initialised. At ``prune_rate=0`` it is the unpruned net.
 
     n_units_before_, n_units_after_ : int
         Filters of the prunable convolutions before and after pruning.
@@ -255,7 +292,10 @@ class ConvPruner(BasePruner):
 
     _parameter_constraints: dict = {
         **BasePruner._parameter_constraints,
-        "prune_rate": [_PruneRateInterval(Real, 0, 1, closed="left")],
+        "prune_rate": [
+            _PruneRateInterval(Real, 0, 1, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "method": [StrOptions({"filter", "channel"})],
         "criterion": [
             StrOptions({"auto", *FILTER_CRITERIA, *CHANNEL_CRITERIA}),
@@ -265,6 +305,8 @@ class ConvPruner(BasePruner):
         "fine_tune_epochs": [Interval(Integral, 0, None, closed="left")],
         "n_iterations": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "verbose": ["verbose"],
     }
 
@@ -279,6 +321,8 @@ class ConvPruner(BasePruner):
         fine_tune_epochs=5,
         n_iterations=1,
         learning_rate=None,
+        tol=0.01,
+        validation_fraction=0.1,
         random_state=None,
         memory=None,
         verbose=0,
@@ -292,6 +336,8 @@ class ConvPruner(BasePruner):
         self.fine_tune_epochs = fine_tune_epochs
         self.n_iterations = n_iterations
         self.learning_rate = learning_rate
+        self.tol = tol
+        self.validation_fraction = validation_fraction
         self.verbose = verbose
 
     def _fit_prune(self, X, y, sample_weight):
@@ -309,6 +355,9 @@ class ConvPruner(BasePruner):
             return self._fit_prune_seeded(X, y, criterion)
 
     def _fit_prune_seeded(self, X, y, criterion):
+        X_val = None
+        if self.prune_rate == "auto":
+            X, X_val, y, y_val = self._holdout(X, y)
         base = self._fit_base(X, y)
         # Refuse an unsupported architecture before any work on a copy.
         structure = trace_structure(base.module_)
@@ -317,10 +366,18 @@ class ConvPruner(BasePruner):
         flops_before = count_flops(net.module_, sample)
         widths_before = _widths(net.module_, structure)
         session = _PruningSession(self, net, structure, criterion, X, y)
-        if self.prune_rate > 0:
-            for rate in _cubic_schedule(self.prune_rate, self.n_iterations):
+        if X_val is not None:
+            floor = base.score(X_val, y_val) - self.tol
+            prune_to_largest_rate_within_tol(
+                session, lambda: session.net.score(X_val, y_val), floor, self._log
+            )
+        elif self.prune_rate > 0:
+            for rate in cubic_schedule(self.prune_rate, self.n_iterations):
                 session.step(rate)
+        net = session.net
         widths_after = _widths(net.module_, structure)
+        if widths_after != widths_before:
+            _build_pruned_architecture(net)
         # Set last: a failed fit leaves no attribute of its own behind.
         self.flops_before_ = flops_before
         self.flops_after_ = count_flops(net.module_, sample)
@@ -328,6 +385,13 @@ class ConvPruner(BasePruner):
             name: (widths_before[name], widths_after[name]) for name in widths_before
         }
         return base, net
+
+    def _holdout(self, X, y):
+        """Split off the held-out rows of ``prune_rate="auto"``."""
+        train, held_out = self._holdout_indices(
+            y, _num_samples(X), purpose="prune_rate='auto'", min_train=2
+        )
+        return _take_rows((X, y), np.sort(train), held_out)
 
     def _criterion_function(self):
         """The scoring function of ``criterion``, checked against ``method``."""
@@ -359,7 +423,9 @@ class _PruningSession:
     def __init__(self, pruner, net, structure, criterion, X, y):
         self.pruner, self.net, self.structure = pruner, net, structure
         self.criterion, self.X, self.y = criterion, X, y
-        self.n_start = _widths(net.module_, structure)
+        self.n_start = {
+            group.convs: len(group.roots) for group in structure.coupled_groups()
+        }
         n_samples = _num_samples(X)
         rows = np.arange(n_samples)
         if n_samples > _MAX_SCORING_SAMPLES:
@@ -373,6 +439,8 @@ class _PruningSession:
         scores = self._scores()
         keep = self._kept_filters(scores, rate)
         rebuild(self.net.module_, self.structure, keep)
+        # The channel elements describe the module before the rebuild.
+        self.structure = trace_structure(self.net.module_)
         # The optimizer holds the old, larger parameters.
         self.net.initialize_optimizer()
         if self.pruner.learning_rate is not None:
@@ -386,6 +454,16 @@ class _PruningSession:
             f"fine-tuned {self.pruner.fine_tune_epochs} epochs "
             f"({time.perf_counter() - start:.2f} s)"
         )
+
+    def snapshot(self):
+        """A copy of the current module, for :meth:`restore`."""
+        return copy.deepcopy(self.net.module_)
+
+    def restore(self, module):
+        """Make ``module`` (a :meth:`snapshot`) the net's module again."""
+        self.net.module_ = module
+        self.structure = trace_structure(module)
+        self.net.initialize_optimizer()
 
     def _scores(self):
         rows = self.scoring_rows
@@ -404,24 +482,48 @@ class _PruningSession:
         return scores
 
     def _kept_filters(self, scores, rate):
-        names = self.structure.prunable
+        """Filters kept at ``rate``: whole coupled channels, lowest score out.
+
+        A coupled channel (the filters tied by residual additions, depthwise
+        convolutions, ...) scores the mean of its filters' scores, as
+        Torch-Pruning's default group reduction; ``scope="layer"`` removes
+        ``rate`` of the channels of each coupled group.
+        """
+        groups = self.structure.coupled_groups()
+        channel_scores = [
+            np.array(
+                [
+                    np.mean([scores[name][i] for name, i in group.members[root]])
+                    for root in group.roots
+                ]
+            )
+            for group in groups
+        ]
         if self.pruner.scope == "layer":
             kept = [
-                _top(scores[name], _n_keep(self.n_start[name], rate)) for name in names
+                top(s, n_to_keep(self.n_start[group.convs], rate))
+                for s, group in zip(channel_scores, groups, strict=True)
             ]
         else:
-            normalised = [
-                scores[name] / scores[name].mean()
-                if scores[name].mean() > 0
-                else scores[name]
-                for name in names
-            ]
-            n_keep = _n_keep(sum(self.n_start.values()), rate)
-            kept = _global_top(normalised, n_keep)
-        return {
-            name: torch.as_tensor(k, dtype=torch.long)
-            for name, k in zip(names, kept, strict=True)
-        }
+            normalised = [s / s.mean() if s.mean() > 0 else s for s in channel_scores]
+            n_keep = n_to_keep(sum(self.n_start.values()), rate)
+            kept = global_top(normalised, n_keep)
+        removed = set()
+        for group, k in zip(groups, kept, strict=True):
+            removed.update(np.delete(np.asarray(group.roots), k).tolist())
+        return self.structure.kept_filters(removed)
+
+
+def _build_pruned_architecture(net):
+    """Make ``fit`` / ``initialize`` of the pruned ``net`` build the small module.
+
+    Its ``module`` becomes a :class:`PrunedArchitecture` of ``module_``; the
+    ``module__*`` parameters, which describe the unpruned widths, go.
+    """
+    for key in [k for k in vars(net) if k.startswith("module__")]:
+        delattr(net, key)
+        net._params_to_validate.discard(key)
+    net.module = PrunedArchitecture(net.module_)
 
 
 def _widths(module, structure):

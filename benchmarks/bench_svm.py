@@ -88,7 +88,7 @@ import skprune
 from skprune.svm import SVMPruner
 
 RATES = [0.0, 0.5, 0.8, 0.9, 0.95]
-# refit="svm" was withdrawn (issue 11); bench_svm.json still holds its runs.
+# refit="svm" was withdrawn (issue 11): retraining on the kept vectors was a trap.
 REFITS = ["coef", None]
 
 

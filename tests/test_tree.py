@@ -26,6 +26,7 @@ from sklearn.tree import (
 
 from skprune.tree import TreePruner, prune_nodes, simplify
 from skprune.tree._pruner import _cost_complexity_path
+from skprune.tree._weakest_link import collapse_alphas
 
 NODE_FIELDS = [
     "left_child",
@@ -530,3 +531,103 @@ def test_prune_nodes_rejects_bad_ids(nodes, match):
     assert tree.tree_.children_left[1] == -1
     with pytest.raises(ValueError, match=match):
         prune_nodes(tree, nodes)
+
+
+# -- a callable method: the user's per-node scores ------------------------------
+
+
+def _fitted_cancer_tree():
+    X, y = load_breast_cancer(return_X_y=True)
+    return DecisionTreeClassifier(random_state=0).fit(X, y), X, y
+
+
+def _training_alphas(estimator, X, y, sample_weight):
+    """The cost-complexity collapse alpha of every node, as a node score."""
+    tree = estimator.tree_
+    risk = tree.weighted_n_node_samples * tree.impurity
+    risk = risk / tree.weighted_n_node_samples[0]
+    return collapse_alphas(tree.children_left, tree.children_right, risk)
+
+
+@pytest.mark.parametrize("prune_rate", [0.3, 0.5, 0.8])
+def test_callable_scores_of_training_alphas_give_cost_complexity(prune_rate):
+    tree, X, y = _fitted_cancer_tree()
+    frozen = FrozenEstimator(tree)
+    ours = TreePruner(frozen, method=_training_alphas, prune_rate=prune_rate)
+    reference = TreePruner(frozen, method="cost_complexity", prune_rate=prune_rate)
+    ours.fit(X, y)
+    reference.fit(X, y)
+    assert ours.n_units_after_ == reference.n_units_after_ < ours.n_units_before_
+    np.testing.assert_array_equal(
+        ours.estimator_.tree_.children_left, reference.estimator_.tree_.children_left
+    )
+    np.testing.assert_array_equal(ours.predict(X), reference.predict(X))
+    assert not hasattr(ours, "ccp_alpha_")
+
+
+def test_callable_collapses_the_lowest_scored_node_first():
+    tree, X, y = _fitted_cancer_tree()
+    left = tree.tree_.children_left
+    internal = np.flatnonzero(left != -1)
+    target = internal[3]
+    target_leaves = prune_nodes(tree, [target]).get_n_leaves()
+
+    def target_first(estimator, X, y, sample_weight):
+        scores = np.arange(estimator.tree_.node_count, dtype=float) + 10
+        scores[target] = -1.0
+        return scores
+
+    removed = tree.get_n_leaves() - target_leaves
+    rate = removed / tree.get_n_leaves()
+    pruned = TreePruner(FrozenEstimator(tree), method=target_first, prune_rate=rate)
+    pruned.fit(X, y)
+    expected = prune_nodes(tree, [target])
+    assert pruned.n_units_after_ == target_leaves
+    np.testing.assert_array_equal(
+        pruned.estimator_.tree_.children_left, expected.tree_.children_left
+    )
+    np.testing.assert_allclose(
+        pruned.predict_proba(X), expected.predict_proba(X), rtol=0, atol=0
+    )
+
+
+def test_callable_receives_the_tree_and_the_fit_data():
+    X, y = load_breast_cancer(return_X_y=True)
+    weight = np.ones(len(y))
+    seen = {}
+
+    def record(estimator, X_seen, y_seen, sample_weight):
+        seen.update(estimator=estimator, X=X_seen, y=y_seen, w=sample_weight)
+        return estimator.tree_.weighted_n_node_samples
+
+    pruner = TreePruner(
+        DecisionTreeClassifier(random_state=0), method=record, prune_rate=0.5
+    ).fit(X, y, sample_weight=weight)
+    assert seen["estimator"].get_n_leaves() == pruner.n_units_before_
+    assert seen["X"] is X and seen["y"] is y and seen["w"] is weight
+
+
+@pytest.mark.parametrize(
+    "scores, match",
+    [
+        (lambda e: np.zeros(3), r"shape \(node_count,\)"),
+        (lambda e: np.full(e.tree_.node_count, np.nan), "NaN or infinite"),
+        (lambda e: "high", "one number per node"),
+    ],
+)
+def test_callable_with_bad_scores_is_refused(scores, match):
+    tree, X, y = _fitted_cancer_tree()
+
+    def scorer(estimator, X, y, sample_weight):
+        return scores(estimator)
+
+    pruner = TreePruner(FrozenEstimator(tree), method=scorer, prune_rate=0.5)
+    with pytest.raises(ValueError, match=match):
+        pruner.fit(X, y)
+
+
+def test_callable_with_auto_is_refused():
+    tree, X, y = _fitted_cancer_tree()
+    pruner = TreePruner(FrozenEstimator(tree), method=_training_alphas)
+    with pytest.raises(ValueError, match="numeric prune_rate"):
+        pruner.fit(X, y)

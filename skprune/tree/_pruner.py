@@ -14,6 +14,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _num_samples
 
 from ..base import BasePruner, _check_cv_splits, _take_rows, _warn_once
+from ._node_scores import check_node_scores, node_score_path
 from ._node_stats import backfit_tree, check_backfit_supported, node_risk, path_losses
 from ._rebuild import build_pruned_tree, with_tree
 from ._simplify import simplify as simplify_tree
@@ -51,7 +52,8 @@ class TreePruner(BasePruner):
         The tree to prune; unfitted, or fitted and wrapped in
         :class:`~sklearn.frozen.FrozenEstimator`. It is never modified.
 
-    method : {"cost_complexity", "reduced_error"}, default="cost_complexity"
+    method : {"cost_complexity", "reduced_error"} or callable, \
+            default="cost_complexity"
         - ``"cost_complexity"``: minimal cost-complexity (weakest-link)
           pruning (Breiman et al., 1984) of a tree grown on all of ``X``. The
           path is computed from the fitted tree, without the refit of
@@ -62,6 +64,14 @@ class TreePruner(BasePruner):
           pruning set. Collapsing a subtree is ranked by its harm, the
           increase of the pruning-set error (misclassifications or squared
           error) per leaf removed.
+        - a callable ``method(estimator, X, y, sample_weight)``: your own
+          criterion. It receives the unpruned tree (grown on all of ``X``,
+          or the frozen one) and the data passed to ``fit``, and returns one
+          score per node (an array of shape ``(estimator.tree_.node_count,)``;
+          leaves' scores are ignored). The internal nodes with the lowest
+          scores are collapsed first, a node no later than its lowest-scored
+          ancestor; ties are ordered by the training cost-complexity alpha.
+          ``prune_rate`` must be a number.
 
     prune_rate : float in [0, 1) or "auto", default="auto"
         Fraction of leaves to remove. ``"auto"``:
@@ -188,7 +198,7 @@ class TreePruner(BasePruner):
 
     _parameter_constraints: dict = {
         **BasePruner._parameter_constraints,
-        "method": [StrOptions({"cost_complexity", "reduced_error"})],
+        "method": [StrOptions({"cost_complexity", "reduced_error"}), callable],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "backfit": ["boolean"],
         "cv": ["cv_object"],
@@ -223,7 +233,10 @@ class TreePruner(BasePruner):
     def _fit_prune(self, X, y, sample_weight):
         if self.backfit:
             check_backfit_supported(self._base_estimator())
-        if self.method == "cost_complexity":
+        if callable(self.method):
+            unpruned, pruned = self._node_score_prune(X, y, sample_weight)
+            self.__dict__.pop("ccp_alpha_", None)
+        elif self.method == "cost_complexity":
             unpruned, pruned = self._cost_complexity_prune(X, y, sample_weight)
         else:
             unpruned, pruned = self._reduced_error_prune(X, y, sample_weight)
@@ -255,6 +268,22 @@ class TreePruner(BasePruner):
             pruned.ccp_alpha = max(pruned.ccp_alpha, ccp_alpha)
         self.ccp_alpha_ = ccp_alpha
         return tree, pruned
+
+    def _node_score_prune(self, X, y, sample_weight):
+        if self.prune_rate == "auto":
+            raise ValueError(
+                "prune_rate='auto' needs method='cost_complexity' or "
+                "'reduced_error': a callable method ranks the nodes but gives no "
+                "rule for where to stop. Use a numeric prune_rate (and tune it "
+                "with GridSearchCV)."
+            )
+        tree = self._fit_base(X, y, sample_weight)
+        scores = check_node_scores(
+            self.method(tree, X, y, sample_weight), tree, self.method
+        )
+        path = node_score_path(tree, scores, _training_risk(tree.tree_))
+        step = path.step_for_max_leaves(_max_leaves(tree, self.prune_rate))
+        return tree, _prune_to_step(tree, path, step)
 
     def _reduced_error_prune(self, X, y, sample_weight):
         if self._is_frozen():

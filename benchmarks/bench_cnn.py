@@ -57,8 +57,10 @@ by ConvPruner (L1 norm of the filters, a coupled group scored by the mean)
 and by Torch-Pruning's ``MetaPruner`` (``GroupMagnitudeImportance(p=1)``,
 its L1 group importance with mean reduction; the Linear head ignored, so
 that both prune the same layers), each followed by the same fine-tuning
-(``--fine-tune-epochs`` of skorch's ``partial_fit``, a fresh optimizer).
-Accuracy, parameters, FLOPs and the forward time on a batch, per seed;
+(``--fine-tune-epochs`` of skorch's ``partial_fit``, a fresh optimizer),
+and the pruned widths trained from scratch for ``--epochs +
+--fine-tune-epochs`` epochs. Accuracy, parameters, FLOPs and the forward
+time on a batch, per seed;
 written to ``bench_cnn_vs_torch_pruning.json``::
 
     python benchmarks/bench_cnn.py --vs-torch-pruning --seeds 3
@@ -463,6 +465,14 @@ def run_seed_vs_torch_pruning(args, seed, X, y):
     start = time.perf_counter()
     models["torch_pruning"] = prune_with_torch_pruning(base, X_train, y_train, args)
     fits["torch_pruning"] = time.perf_counter() - start
+    # The pruned widths trained from scratch for as many epochs in all.
+    widths = conv_widths(models["skprune"])
+    torch.manual_seed(seed)
+    start = time.perf_counter()
+    models["scratch"] = make_net(
+        args, (widths[0], widths[-1]), args.epochs + args.fine_tune_epochs, DigitsResNet
+    ).fit(X_train, y_train)
+    fits["scratch"] = time.perf_counter() - start
     times = time_models(models, X_batch, X_test, args.rounds)
     rows = []
     for name, net in models.items():
@@ -476,14 +486,17 @@ def run_seed_vs_torch_pruning(args, seed, X, y):
                 prune_and_fine_tune_time=fits[name],
                 forward_time=times[name][0],
                 forward_speedup=times["unpruned"][0] / times[name][0],
-                widths=[
-                    m.out_channels
-                    for m in net.module_.modules()
-                    if isinstance(m, torch.nn.Conv2d)
-                ],
+                widths=conv_widths(net),
             )
         )
     return rows
+
+
+def conv_widths(net):
+    """Output channels of every Conv2d of a fitted net, in module order."""
+    return [
+        m.out_channels for m in net.module_.modules() if isinstance(m, torch.nn.Conv2d)
+    ]
 
 
 def main_vs_torch_pruning(args):
@@ -499,7 +512,7 @@ def main_vs_torch_pruning(args):
             print(f"seed {seed} done ({time.perf_counter() - start:.0f} s)")
     print(f"{'model':<14}{'accuracy':>10}{'params':>9}{'FLOPs':>10}{'forward':>9}")
     summary = {}
-    for name in ("unpruned", "skprune", "torch_pruning"):
+    for name in ("unpruned", "skprune", "torch_pruning", "scratch"):
         mine = [r for r in rows if r["name"] == name]
         summary[name] = {
             key: statistics.mean(r[key] for r in mine)

@@ -523,30 +523,14 @@ def main_vs_torch_pruning(args):
             f"{name:<14}{s['accuracy']:>10.4f}{s['params']:>9.0f}"
             f"{s['flops']:>10.0f}{s['forward_speedup']:>8.2f}x"
         )
-    suffix = "_quick" if args.quick else ""
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    result = dict(
-        benchmark="bench_cnn --vs-torch-pruning",
-        date=datetime.datetime.now().isoformat(timespec="seconds"),
-        config={
-            k: (list(v) if isinstance(v, tuple) else v)
-            for k, v in vars(args).items()
-            if k != "output_dir"
-        },
-        versions=dict(
-            python=platform.python_version(),
-            torch=torch.__version__,
-            skorch=skorch.__version__,
-            torch_pruning=getattr(tp, "__version__", "unknown"),
-            sklearn=sklearn.__version__,
-        ),
+    write_result(
+        args,
+        "bench_cnn_vs_torch_pruning",
+        dict(torch_pruning=getattr(tp, "__version__", "unknown")),
         total_time=time.perf_counter() - start,
         summary=summary,
         rows=rows,
     )
-    path = args.output_dir / f"bench_cnn_vs_torch_pruning{suffix}.json"
-    path.write_text(json.dumps(result, indent=2))
-    print(f"wrote {path}")
 
 
 def main():
@@ -564,10 +548,29 @@ def main():
     summary = summarise(rows)
     print_table(summary, args)
     target = check_target(summary)
+    path = write_result(
+        args,
+        "bench_cnn",
+        dict(numpy=np.__version__),
+        machine=dict(platform=platform.platform(), processor=platform.processor()),
+        total_time=time.perf_counter() - start,
+        target=target,
+        summary=summary,
+        rows=rows,
+    )
+    plot(summary, path.with_suffix(".png"))
+
+
+def write_result(args, stem, versions, **fields):
+    """Write the run's settings, versions and ``fields`` as ``<stem>.json``.
+
+    ``--quick`` runs write ``<stem>_quick.json``, to ``--output-dir``.
+    Returns the path written.
+    """
     suffix = "_quick" if args.quick else ""
     args.output_dir.mkdir(parents=True, exist_ok=True)
     result = dict(
-        benchmark="bench_cnn",
+        benchmark=stem,
         date=datetime.datetime.now().isoformat(timespec="seconds"),
         config={
             k: (list(v) if isinstance(v, tuple) else v)
@@ -579,18 +582,14 @@ def main():
             torch=torch.__version__,
             skorch=skorch.__version__,
             sklearn=sklearn.__version__,
-            numpy=np.__version__,
+            **versions,
         ),
-        machine=dict(platform=platform.platform(), processor=platform.processor()),
-        total_time=time.perf_counter() - start,
-        target=target,
-        summary=summary,
-        rows=rows,
+        **fields,
     )
-    json_path = args.output_dir / f"bench_cnn{suffix}.json"
-    json_path.write_text(json.dumps(result, indent=2))
-    print(f"wrote {json_path}")
-    plot(summary, args.output_dir / f"bench_cnn{suffix}.png")
+    path = args.output_dir / f"{stem}{suffix}.json"
+    path.write_text(json.dumps(result, indent=2))
+    print(f"wrote {path}")
+    return path
 
 
 if __name__ == "__main__":

@@ -177,12 +177,18 @@ def time_models(models, X_batch, X_test, rounds):
     return best
 
 
-def run_seed(args, seed, X, y):
+def split_seed(args, seed, X, y):
+    """Train/test split of a seed, and the timing batch (the test set repeated)."""
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=seed
     )
     repeats = math.ceil(args.batch / len(X_test))
     X_batch = np.concatenate([X_test] * repeats)[: args.batch]
+    return X_train, X_test, y_train, y_test, X_batch
+
+
+def run_seed(args, seed, X, y):
+    X_train, X_test, y_train, y_test, X_batch = split_seed(args, seed, X, y)
     rows, models = [], {}
 
     def record(name, method, rate, net, fit_time, widths):
@@ -437,11 +443,7 @@ def prune_with_torch_pruning(base, X_train, y_train, args):
 
 
 def run_seed_vs_torch_pruning(args, seed, X, y):
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.25, stratify=y, random_state=seed
-    )
-    repeats = math.ceil(args.batch / len(X_test))
-    X_batch = np.concatenate([X_test] * repeats)[: args.batch]
+    X_train, X_test, y_train, y_test, X_batch = split_seed(args, seed, X, y)
     torch.manual_seed(seed)
     start = time.perf_counter()
     base = make_net(args, args.channels, args.epochs, DigitsResNet)

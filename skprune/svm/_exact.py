@@ -61,16 +61,6 @@ def exact_reduction(svm, kernel):
     return copy.deepcopy(svm)
 
 
-def _pair_coef_matrix(layout, dual_coef):
-    """Coefficient of every vector in every one-vs-one function, (n_pairs, n_sv)."""
-    coef = np.zeros((len(layout.pairs), layout.n_sv))
-    all_kept = [layout.block(c) for c in range(layout.n_groups)]
-    for p in range(len(layout.pairs)):
-        cols = layout.pair_columns(all_kept, p)
-        coef[p, cols] = layout.pair_coef(dual_coef, all_kept, p)
-    return coef
-
-
 def owner_of_pairs(n_groups):
     """The class whose vector carries each one-vs-one function's weight vector.
 
@@ -93,7 +83,7 @@ def _linear_weight_vectors(svm):
     vectors = svm.support_vectors_
     dense = vectors.toarray() if sp.issparse(vectors) else np.asarray(vectors)
     dual_coef = dense_dual_coef(svm)
-    weights = _pair_coef_matrix(layout, dual_coef) @ dense  # (n_pairs, n_features)
+    weights = layout.pair_coef_matrix(dual_coef) @ dense  # (n_pairs, n_features)
     if not layout.is_classifier:
         new_vectors, group, rows = weights, [0], [None]
     elif layout.n_groups == 2:

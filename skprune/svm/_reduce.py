@@ -130,6 +130,14 @@ def target_counts(n_support, prune_rate):
 MAX_ROUNDS = 300
 
 
+def n_removed_per_round(n, step):
+    """Vectors an elimination round removes from a class of ``n``.
+
+    The ``step`` fraction, at least one, never the last one.
+    """
+    return min(n - 1, max(1, math.ceil(step * n)))
+
+
 def elimination_rounds(n_support, targets, step):
     """Rounds :meth:`EliminationPath.orders` takes to reach ``targets``."""
     counts = np.asarray(n_support, dtype=np.intp).copy()
@@ -137,7 +145,7 @@ def elimination_rounds(n_support, targets, step):
     while True:
         rounds += 1
         for c, n in enumerate(counts):
-            counts[c] = n - min(n - 1, max(1, math.ceil(step * n)))
+            counts[c] = n - n_removed_per_round(n, step)
         if np.all(counts <= targets) or rounds > MAX_ROUNDS:
             return rounds
 
@@ -408,7 +416,7 @@ class EliminationPath:
                     self.criterion, coef[:, flat], self.kernel_norms[flat]
                 )
                 for c, index in enumerate(kept):
-                    n_drop = min(len(index) - 1, max(1, math.ceil(step * len(index))))
+                    n_drop = n_removed_per_round(len(index), step)
                     order = np.lexsort((self.tiebreak[index], scores[index]))
                     removed[c].append(index[order[:n_drop]])
                     kept[c] = np.sort(index[order[n_drop:]])

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from scipy.optimize import minimize
 from sklearn.utils import gen_batches
 
+from ._kernels import SVKernel
 from ._libsvm_model import SVLayout, dense_dual_coef, write_reduced_model
 from ._reduce import _CHUNK_ENTRIES, pair_values
 
@@ -129,7 +130,7 @@ def construct_reduced_set(svm, reduced, kept, X_fit, w_fit, group_fit, max_iter)
     Z0 = reduced.support_vectors_
     Z0 = Z0.toarray() if sp.issparse(Z0) else np.array(Z0, dtype=np.float64)
     coef_mask = _coef_mask(new_layout)
-    C0 = _pair_coefs(new_layout, dense_dual_coef(reduced))
+    C0 = new_layout.pair_coef_matrix(dense_dual_coef(reduced))
     b0 = np.array(reduced._intercept_, dtype=np.float64)
     kernel = _RBFKernel(svm) if svm.kernel == "rbf" else _DotKernel(svm)
     x_sq = _row_norms_sq(X_fit)
@@ -164,7 +165,7 @@ def construct_reduced_set(svm, reduced, kept, X_fit, w_fit, group_fit, max_iter)
     Z, C, b = _unpack(theta, shapes)
     if not (np.isfinite(Z).all() and np.isfinite(C).all() and np.isfinite(b).all()):
         return reduced, int(result.nit)
-    dual_coef = _layout_coefs(new_layout, C * coef_mask)
+    dual_coef = new_layout.dual_coef_from_pairs(C * coef_mask)
     vectors = sp.csr_matrix(Z) if sp.issparse(reduced.support_vectors_) else Z
     model = write_reduced_model(svm, kept, dual_coef, b, vectors=vectors)
     return model, int(result.nit)
@@ -172,28 +173,14 @@ def construct_reduced_set(svm, reduced, kept, X_fit, w_fit, group_fit, max_iter)
 
 def _original_values(svm, layout, X):
     """The original model's pair decision values, in row blocks of bounded size."""
+    kernel = SVKernel(svm)
     dual_coef = dense_dual_coef(svm)
-    n_sv = max(layout.n_sv, 1)
+    all_sv = np.arange(layout.n_sv)
     values = np.empty((X.shape[0], len(layout.pairs)))
-    for rows in gen_batches(X.shape[0], max(1, _CHUNK_ENTRIES // n_sv)):
-        K = _kernel_block(svm, X[rows], svm.support_vectors_)
+    for rows in gen_batches(X.shape[0], max(1, _CHUNK_ENTRIES // max(layout.n_sv, 1))):
+        K = kernel.between(X[rows], all_sv)
         values[rows] = pair_values(layout, K, dual_coef, svm._intercept_)
     return values
-
-
-def _kernel_block(svm, X, Z):
-    from sklearn.metrics.pairwise import pairwise_kernels
-
-    K = pairwise_kernels(
-        X,
-        Z,
-        metric=svm.kernel,
-        filter_params=True,
-        gamma=svm._gamma,
-        degree=svm.degree,
-        coef0=svm.coef0,
-    )
-    return np.asarray(K.toarray() if sp.issparse(K) else K, dtype=np.float64)
 
 
 def _row_norms_sq(X):
@@ -219,27 +206,6 @@ def _coef_mask(layout):
     for p, (i, j) in enumerate(layout.pairs):
         mask[p] = (group == i) | (group == j)
     return mask
-
-
-def _pair_coefs(layout, dual_coef):
-    """libsvm's ``_dual_coef_`` layout to per-pair rows (n_pairs, n_vectors)."""
-    all_kept = [layout.block(c) for c in range(layout.n_groups)]
-    C = np.zeros((len(layout.pairs), layout.n_sv))
-    for p in range(len(layout.pairs)):
-        C[p, layout.pair_columns(all_kept, p)] = layout.pair_coef(
-            dual_coef, all_kept, p
-        )
-    return C
-
-
-def _layout_coefs(layout, C):
-    """Inverse of :func:`_pair_coefs`."""
-    all_kept = [layout.block(c) for c in range(layout.n_groups)]
-    dual_coef = np.zeros((layout.n_rows, layout.n_sv))
-    for p in range(len(layout.pairs)):
-        cols = layout.pair_columns(all_kept, p)
-        layout.set_pair_coef(dual_coef, all_kept, p, C[p, cols])
-    return dual_coef
 
 
 def _unpack(theta, shapes):

@@ -501,17 +501,24 @@ def conv_widths(net):
     ]
 
 
-def main_vs_torch_pruning(args):
-    import torch_pruning as tp
-
+def run_seeds(args, run_one):
+    """Rows of ``run_one(args, seed, X, y)`` for every seed, on one CPU thread."""
     torch.set_num_threads(1)
     X, y = digits_images()
     rows = []
     start = time.perf_counter()
     with threadpool_limits(limits=1):
         for seed in range(args.seeds):
-            rows += run_seed_vs_torch_pruning(args, seed, X, y)
+            rows += run_one(args, seed, X, y)
             print(f"seed {seed} done ({time.perf_counter() - start:.0f} s)")
+    return rows
+
+
+def main_vs_torch_pruning(args):
+    import torch_pruning as tp
+
+    start = time.perf_counter()
+    rows = run_seeds(args, run_seed_vs_torch_pruning)
     print(f"{'model':<14}{'accuracy':>10}{'params':>9}{'FLOPs':>10}{'forward':>9}")
     summary = {}
     for name in ("unpruned", "skprune", "torch_pruning", "scratch"):
@@ -539,14 +546,8 @@ def main():
     args = parse_args()
     if args.vs_torch_pruning:
         return main_vs_torch_pruning(args)
-    torch.set_num_threads(1)
-    X, y = digits_images()
-    rows = []
     start = time.perf_counter()
-    with threadpool_limits(limits=1):
-        for seed in range(args.seeds):
-            rows += run_seed(args, seed, X, y)
-            print(f"seed {seed} done ({time.perf_counter() - start:.0f} s)")
+    rows = run_seeds(args, run_seed)
     summary = summarise(rows)
     print_table(summary, args)
     target = check_target(summary)

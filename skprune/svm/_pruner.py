@@ -31,6 +31,7 @@ from ._reduce import (
     CRITERIA,
     EliminationPath,
     NestedRefit,
+    PairEquations,
     auto_targets,
     blas_threads_for,
     check_elimination_rounds,
@@ -784,8 +785,12 @@ def _fit_nested_refit(
         norms = kernel_norms(kernel, X_fit, layout.n_sv, w_fit)
     all_sv = np.arange(layout.n_sv)
     psd = svm.kernel in ("linear", "rbf") or (svm.kernel == "poly" and svm.coef0 >= 0)
+    equations = PairEquations(
+        layout, kernel, X_fit, w_fit, group_fit, dual_coef, svm._intercept_
+    )
     path = EliminationPath(
         layout,
+        equations,
         kernel.among(all_sv),
         dual_coef,
         criterion,
@@ -796,17 +801,7 @@ def _fit_nested_refit(
     )
     ones = np.ones(layout.n_groups, dtype=np.intp)
     orders = path.orders(ones if n_leading is None else n_leading, step)
-    return NestedRefit(
-        path,
-        orders,
-        kernel,
-        X_fit,
-        w_fit,
-        group_fit,
-        svm._intercept_,
-        ridge,
-        n_leading=n_leading,
-    )
+    return NestedRefit(path, orders, svm._intercept_, ridge, n_leading=n_leading)
 
 
 def _bind(func, *args):

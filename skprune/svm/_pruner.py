@@ -148,12 +148,13 @@ class SVMPruner(BasePruner):
 
         - ``"coef"``: backward elimination with refitted coefficients.
           Every round removes ``step`` of the current vectors of each class
-          and re-solves the kept coefficients so that the reduced function is
-          closest to the original in the kernel's norm; the final
-          coefficients and intercept(s) are then fitted by least squares so
-          that the reduced decision function matches the original one on the
-          fitting samples (per one-vs-one pair, on the samples of its two
-          classes), with a small ``ridge``. The rounds shrink every class
+          and re-solves the kept coefficients and intercept(s) by least
+          squares so that the reduced decision function matches the original
+          one on the fitting samples (per one-vs-one pair, on the samples of
+          its two classes; ridge 1e-4); the final coefficients are fitted the
+          same way with the smaller ``ridge``, pulled towards the reduced
+          function closest to the original in the kernel's norm where the
+          samples leave them undetermined. The rounds shrink every class
           alike whatever the rate, so the vectors kept at a higher rate are a
           subset of those kept at a lower one.
         - ``None``: the vectors are dropped, the rest is left unchanged: the
@@ -284,14 +285,15 @@ class SVMPruner(BasePruner):
     cannot split a precomputed kernel for a new fit: use a
     ``FrozenEstimator``, or a numeric ``prune_rate``.
 
-    Cost: ``refit="coef"`` computes the kernel between support vectors
-    (n_SV^2 memory), a Cholesky factorisation of the kept vectors' kernel per
-    elimination round and one-vs-one pair, and one least-squares fit on
-    ``max_fit_samples`` samples. ``benchmarks/bench_svm.py`` compares this
-    with the SVM's own ``fit``: cheaper on a 20000-sample problem, dearer on
-    small or many-class ones, where libsvm is fast. With ``memory``, the
-    first rate costs more (all the vectors are factorised), every further
-    rate almost nothing: ``benchmarks/bench_search.py`` measures a search.
+    Cost: ``refit="coef"`` computes the kernel between support vectors and
+    every pair's least-squares equations over all its vectors (n_SV^2 memory
+    each) in one pass over ``max_fit_samples`` samples (n_samples x n_SV^2
+    operations), then a Cholesky factorisation per elimination round and
+    one-vs-one pair. ``benchmarks/bench_svm.py`` compares this with the SVM's
+    own ``fit``: about 2-4 times its cost on the problems measured. With
+    ``memory``, the first rate also factorises the refit of all the vectors;
+    every further rate then costs almost nothing:
+    ``benchmarks/bench_search.py`` measures a search.
 
     References
     ----------

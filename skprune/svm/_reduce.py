@@ -13,13 +13,14 @@ of vectors is a principal block of them.
   equations after every round, with a ridge of ``ELIMINATION_RIDGE`` towards
   zero. An earlier design re-solved them in the kernel's own (RKHS) norm,
   ``||sum_s alpha_s K(s, .) - sum_k w_k K(k, .)||^2``, which needs no pass
-  over the samples. Measured at 80% removed (mean of 3 splits;
-  ``benchmarks/bench_svm_reduced_set.py`` problems), the sample equations
-  lost 0.47 instead of 1.18 points on a 3-class problem, 0.86 instead of
-  1.05 on digits, 0.15 instead of 0.97 on hpc_data and 0.16 instead of 0.42
-  on mlc_churn; on a 20,000 x 30 binary problem (10,000 fitting samples for
-  6,056 vectors) 0.30 instead of 0.04. A ridge of 1e-6 ranked the vectors
-  worse (0.93 points on the 3-class problem), 1e-2 too (1.48).
+  over the samples. Measured at 80% removed
+  (``benchmarks/bench_svm_reduced_set.py``, one run), the sample equations
+  lost 0.05 instead of 1.10 accuracy points on a 3-class problem, 0.86
+  instead of 1.05 on digits, 0.23 instead of 0.97 on hpc_data and 0.16
+  instead of 0.42 on mlc_churn, but 0.30 instead of 0.04 on a 20,000 x 30
+  binary problem (10,000 fitting samples for 6,056 vectors). In a scratch
+  run (3 splits of the 3-class problem), ridges of 1e-6 / 1e-4 / 1e-2 lost
+  0.93 / 0.47 / 1.48 points at 80%.
 - The final coefficients and the intercept are then refitted on the same
   equations with the smaller ``ridge`` pulling towards the RKHS solution,
   which holds the coefficients where few samples leave them undetermined.

@@ -34,7 +34,13 @@ from threadpoolctl import threadpool_limits
 
 from skprune.model_selection._pruning_curve import InMemoryCache
 from skprune.svm import SVMPruner, _fast_predict, _reduce
-from skprune.svm._libsvm_model import check_libsvm_model, write_reduced_model
+from skprune.svm._kernels import SVKernel
+from skprune.svm._libsvm_model import (
+    SVLayout,
+    check_libsvm_model,
+    dense_dual_coef,
+    write_reduced_model,
+)
 from skprune.svm._reduce import ridge_cholesky
 
 
@@ -356,6 +362,47 @@ def test_ridge_cholesky_factorises_the_matrix_plus_the_ridge():
     penalty = np.diag([0.0] + [lam] * 8)
     np.testing.assert_allclose(L @ L.T, M + penalty, atol=1e-8 * np.abs(M).max())
     assert lam > 0
+
+
+def test_elimination_solves_least_squares_on_the_pair_samples(iris):
+    # Each round's coefficients are, per one-vs-one pair, the ridge
+    # least-squares fit of the pair's decision values on the samples of its
+    # two classes, with a free intercept: checked against a direct solve.
+    X, y = iris
+    svm = SVC(C=10).fit(X, y)
+    layout = SVLayout(svm)
+    kernel = SVKernel(svm)
+    dual_coef = dense_dual_coef(svm)
+    equations = _reduce.PairEquations(
+        layout, kernel, X, np.ones(len(y)), y, dual_coef, svm._intercept_
+    )
+    path = _reduce.EliminationPath(
+        layout,
+        equations,
+        kernel.among(np.arange(layout.n_sv)),
+        dual_coef,
+        "dual_coef",
+        np.ones(layout.n_sv),
+        1e-6,
+        np.arange(layout.n_sv, dtype=np.float64),
+    )
+    every = [layout.block(c) for c in range(layout.n_groups)]
+    kept = [vectors[::2] for vectors in every]
+    coef = path.solve(kept)
+    K = kernel.between(X, np.arange(layout.n_sv))
+    values = _reduce.pair_values(layout, K, dual_coef, svm._intercept_)
+    for p, (i, j) in enumerate(layout.pairs):
+        rows = (y == i) | (y == j)
+        cols = layout.pair_columns(kept, p)
+        A = np.column_stack([np.ones(rows.sum()), K[np.ix_(rows, cols)]])
+        # Relative to the mean squared norm of all the pair's kernel columns.
+        all_cols = layout.pair_columns(every, p)
+        lam = _reduce.ELIMINATION_RIDGE * np.mean(np.sum(K[rows][:, all_cols] ** 2, 0))
+        penalty = np.diag([0.0] + [lam] * len(cols))
+        expected = np.linalg.solve(A.T @ A + penalty, A.T @ values[rows, p])[1:]
+        np.testing.assert_allclose(
+            layout.pair_coef(coef, kept, p), expected, rtol=1e-6, atol=1e-8
+        )
 
 
 def test_kept_vectors_are_nested_across_rates(iris):

@@ -173,9 +173,11 @@ class SVMPruner(BasePruner):
         measurements. Also spaces the candidate rates of ``"auto"``.
 
     ridge : float >= 0, default=1e-6
-        Ridge term of the least-squares solves, relative to the mean diagonal
-        of their Gram matrix over all of a pair's vectors (so that it is the
-        same at every rate).
+        Ridge term of the final least-squares refit (and of the kernel-norm
+        solution it is pulled towards), relative to the mean diagonal of its
+        Gram matrix over all of a pair's vectors (so that it is the same at
+        every rate). The elimination rounds use a fixed, larger 1e-4, which
+        ranked the vectors best in our measurements.
 
     max_fit_samples : int or None, default=10_000
         With ``refit="coef"`` (and the ``"contribution"`` criterion), the
@@ -290,7 +292,7 @@ class SVMPruner(BasePruner):
     each) in one pass over ``max_fit_samples`` samples (n_samples x n_SV^2
     operations), then a Cholesky factorisation per elimination round and
     one-vs-one pair. ``benchmarks/bench_svm.py`` compares this with the SVM's
-    own ``fit``: about 2-4 times its cost on the problems measured. With
+    own ``fit``: 1.6 to 3.7 times its cost on the problems measured. With
     ``memory``, the first rate also factorises the refit of all the vectors;
     every further rate then costs almost nothing:
     ``benchmarks/bench_search.py`` measures a search.

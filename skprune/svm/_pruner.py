@@ -164,7 +164,8 @@ class SVMPruner(BasePruner):
         ``refit="svm"`` (retraining the SVM on the kept vectors) was withdrawn
         (issue #11): it fell below chance level at 80% on a 3-class problem, and
         even retraining on the free vectors first lost 4.4 points where
-        ``"coef"`` lost 0.4. It raises an error that points to ``"coef"``.
+        ``"coef"`` (eliminating in the kernel's norm, as it did then) lost
+        0.4. It raises an error that points to ``"coef"``.
 
     step : float in (0, 1], default=0.25
         With ``refit="coef"``: the largest fraction of a class's current

@@ -790,12 +790,22 @@ def _fit_nested_refit(
         norms = kernel_norms(kernel, X_fit, layout.n_sv, w_fit)
     all_sv = np.arange(layout.n_sv)
     psd = svm.kernel in ("linear", "rbf") or (svm.kernel == "poly" and svm.coef0 >= 0)
-    equations = PairEquations(
-        layout, kernel, X_fit, w_fit, group_fit, dual_coef, svm._intercept_
-    )
+
+    def equations_for(vectors):
+        return PairEquations(
+            layout,
+            kernel,
+            X_fit,
+            w_fit,
+            group_fit,
+            dual_coef,
+            svm._intercept_,
+            vectors=vectors,
+        )
+
     path = EliminationPath(
         layout,
-        equations,
+        equations_for,
         kernel.among(all_sv),
         dual_coef,
         criterion,
@@ -805,7 +815,7 @@ def _fit_nested_refit(
         psd=psd,
     )
     ones = np.ones(layout.n_groups, dtype=np.intp)
-    orders = path.orders(ones if n_leading is None else n_leading, step)
+    orders = path.orders(ones if n_leading is None else n_leading, step, n_leading)
     return NestedRefit(path, orders, svm._intercept_, ridge, n_leading=n_leading)
 
 

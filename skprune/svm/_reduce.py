@@ -325,18 +325,38 @@ class PairEquations:
 
     For pair ``p``, ``lhs[p]`` and ``rhs[p]`` are the weighted normal
     equations of ``[1, K(x, s)] -> f_p(x)`` over the pair's fitting samples
-    ``x``, for the pair's vectors ``s = columns[p]`` (all of them, in vector
-    order) and the intercept first. A principal block of them is the system
-    of a subset of the vectors. ``lhs[p]`` is None for a pair without any
-    fitting sample.
+    ``x``, for the pair's vectors ``s = columns[p]`` among ``vectors`` (in
+    vector order) and the intercept first. A principal block of them is the
+    system of a subset of those vectors. ``lhs[p]`` is None for a pair
+    without any fitting sample. ``diagonal[p]`` holds the diagonal entries of
+    *all* the pair's vectors, whatever ``vectors``: the ridge is relative to
+    their mean, so that it does not depend on the vectors covered.
+
+    Parameters
+    ----------
+    vectors : list of ndarray, default=None
+        Per class, the sorted vector numbers to cover (all by default).
     """
 
-    def __init__(self, layout, kernel, X_fit, w_fit, group_fit, dual_coef, intercept):
-        all_kept = [layout.block(c) for c in range(layout.n_groups)]
+    def __init__(
+        self,
+        layout,
+        kernel,
+        X_fit,
+        w_fit,
+        group_fit,
+        dual_coef,
+        intercept,
+        vectors=None,
+    ):
+        every = [layout.block(c) for c in range(layout.n_groups)]
+        vectors = every if vectors is None else vectors
         n_pairs = len(layout.pairs)
-        self.columns = [layout.pair_columns(all_kept, p) for p in range(n_pairs)]
+        self.columns = [layout.pair_columns(vectors, p) for p in range(n_pairs)]
+        all_columns = [layout.pair_columns(every, p) for p in range(n_pairs)]
         lhs = [np.zeros((len(c) + 1, len(c) + 1)) for c in self.columns]
         rhs = [np.zeros(len(c) + 1) for c in self.columns]
+        self.diagonal = [np.zeros(len(c)) for c in all_columns]
         batch = max(1, _CHUNK_ENTRIES // max(layout.n_sv, 1))
         for rows in gen_batches(kernel.n_samples(X_fit), batch):
             K = kernel.between(
@@ -353,23 +373,28 @@ class PairEquations:
                         continue
                     if not in_pair.all():
                         sel = np.flatnonzero(in_pair)
+                K_pair = K[sel]
                 _add_rows(
                     lhs[p],
                     rhs[p],
-                    K[sel][:, self.columns[p]],
+                    K_pair[:, self.columns[p]],
                     weight[sel],
                     values[sel, p],
                 )
+                self.diagonal[p] += weight[sel] @ np.square(K_pair[:, all_columns[p]])
         self.lhs = [a if a[0, 0] > 0 else None for a in lhs]
         self.rhs = rhs
 
     def ridge(self, p, relative):
-        """``relative`` times the mean diagonal of pair ``p``'s vectors' block."""
-        return relative * ridge_scale(np.diag(self.lhs[p])[1:])
+        """``relative`` times the mean diagonal over all of pair ``p``'s vectors."""
+        return relative * ridge_scale(self.diagonal[p])
 
     def block(self, p, vectors):
         """The system of pair ``p`` for ``vectors`` (intercept first): a copy."""
-        index = np.concatenate([[0], np.searchsorted(self.columns[p], vectors) + 1])
+        position = np.searchsorted(self.columns[p], vectors)
+        if not np.array_equal(self.columns[p][position], vectors):
+            raise ValueError("vectors outside those the equations cover.")
+        index = np.concatenate([[0], position + 1])
         lhs = np.ascontiguousarray(self.lhs[p][np.ix_(index, index)])
         return lhs, self.rhs[p][index]
 
@@ -383,8 +408,11 @@ class EliminationPath:
     Parameters
     ----------
     layout : SVLayout
-    equations : PairEquations
-        The pairs' least-squares systems on the fitting samples.
+    equations_for : callable
+        ``equations_for(vectors)`` returns the :class:`PairEquations` of the
+        per-class vector numbers ``vectors``. :meth:`orders` calls it once,
+        after the first round (which ranks the original coefficients), for
+        the vectors the later rounds and the refit can need.
     gram_sv : ndarray of shape (n_sv, n_sv)
         Kernel between all support vectors.
     dual_coef : ndarray of shape (n_rows, n_sv)
@@ -407,7 +435,7 @@ class EliminationPath:
     def __init__(
         self,
         layout,
-        equations,
+        equations_for,
         gram_sv,
         dual_coef,
         criterion,
@@ -417,7 +445,8 @@ class EliminationPath:
         psd=True,
     ):
         self.layout = layout
-        self.equations = equations
+        self.equations_for = equations_for
+        self.equations = None
         self.gram_sv = gram_sv
         self.dual_coef = dual_coef
         self.criterion = criterion
@@ -457,7 +486,7 @@ class EliminationPath:
                     )
             self.rhs.append(rhs)
 
-    def orders(self, targets, step):
+    def orders(self, targets, step, n_leading=None):
         """Every class's vectors, in the order they survive the elimination.
 
         Every round removes the lowest-scored ``step`` of each class's
@@ -469,6 +498,11 @@ class EliminationPath:
         targets extend those of a run to larger ones: the first ``t`` vectors
         of class ``c`` are the ones kept with a target of ``t``, for any
         ``t >= targets[c]``.
+
+        The least-squares equations (:attr:`equations`) cover the vectors
+        kept after the first round and, with ``n_leading`` (vectors per
+        class), the first ``n_leading[c]`` of every class's order; without
+        it, all the vectors.
 
         Returns
         -------
@@ -492,6 +526,9 @@ class EliminationPath:
                     order = np.lexsort((self.tiebreak[index], scores[index]))
                     removed[c].append(index[order[:n_drop]])
                     kept[c] = np.sort(index[order[n_drop:]])
+                if self.equations is None:
+                    covered = _covered_vectors(layout, kept, removed, n_leading)
+                    self.equations = self.equations_for(covered)
                 if all(len(k) <= t for k, t in zip(kept, targets, strict=True)):
                     break
                 coef = self.solve(kept)
@@ -524,6 +561,24 @@ class EliminationPath:
         """Coefficients of pair ``p``'s vectors ``cols`` closest in the RKHS norm."""
         gram = self.gram_sv[np.ix_(cols, cols)]
         return ridge_solve(gram, self.rhs[p][cols], self.lam[p])
+
+
+def _covered_vectors(layout, kept, removed, n_leading):
+    """The vectors the equations must cover after the first round.
+
+    The later rounds use the vectors kept, and a refit of the first
+    ``n_leading[c]`` vectors of each order also the best-ranked of those the
+    first round removed (an order lists them last removed first); without
+    ``n_leading``, every vector.
+    """
+    if n_leading is None:
+        return [layout.block(c) for c in range(layout.n_groups)]
+    covered = []
+    for c, survivors in enumerate(kept):
+        first_round = removed[c][0][::-1]
+        extra = first_round[: max(0, int(n_leading[c]) - len(survivors))]
+        covered.append(np.sort(np.concatenate([survivors, extra])))
+    return covered
 
 
 def pair_order(layout, orders, p):

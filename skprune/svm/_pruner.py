@@ -289,10 +289,11 @@ class SVMPruner(BasePruner):
     ``FrozenEstimator``, or a numeric ``prune_rate``.
 
     Cost: ``refit="coef"`` computes the kernel between support vectors and
-    every pair's least-squares equations over all its vectors (n_SV^2 memory
-    each) in one pass over ``max_fit_samples`` samples (n_samples x n_SV^2
-    operations), then a Cholesky factorisation per elimination round and
-    one-vs-one pair. ``benchmarks/bench_svm.py`` compares this with the SVM's
+    every pair's least-squares equations over its vectors (n_SV^2 memory
+    each; for a single rate, only the vectors left after the first
+    elimination round) in one pass over ``max_fit_samples`` samples
+    (n_samples x n_SV^2 operations), then a Cholesky factorisation per
+    elimination round and one-vs-one pair. ``benchmarks/bench_svm.py`` compares this with the SVM's
     own ``fit``: 1.6 to 3.7 times its cost on the problems measured. With
     ``memory``, the first rate also factorises the refit of all the vectors;
     every further rate then costs almost nothing:

@@ -356,10 +356,15 @@ class PairEquations:
         vectors = every if vectors is None else vectors
         n_pairs = len(layout.pairs)
         self.columns = [layout.pair_columns(vectors, p) for p in range(n_pairs)]
-        all_columns = [layout.pair_columns(every, p) for p in range(n_pairs)]
+        # The diagonal entries of the vectors not covered are summed on the
+        # side (those of the covered ones are in ``lhs``).
+        others = [
+            np.setdiff1d(layout.pair_columns(every, p), self.columns[p])
+            for p in range(n_pairs)
+        ]
+        other_diagonal = [np.zeros(len(o)) for o in others]
         lhs = [np.zeros((len(c) + 1, len(c) + 1)) for c in self.columns]
         rhs = [np.zeros(len(c) + 1) for c in self.columns]
-        self.diagonal = [np.zeros(len(c)) for c in all_columns]
         batch = max(1, _CHUNK_ENTRIES // max(layout.n_sv, 1))
         for rows in gen_batches(kernel.n_samples(X_fit), batch):
             K = kernel.between(
@@ -384,7 +389,12 @@ class PairEquations:
                     weight[sel],
                     values[sel, p],
                 )
-                self.diagonal[p] += weight[sel] @ np.square(K_pair[:, all_columns[p]])
+                if len(others[p]):
+                    other_diagonal[p] += weight[sel] @ np.square(K_pair[:, others[p]])
+        self.diagonal = [
+            np.concatenate([np.diag(a)[1:], o])
+            for a, o in zip(lhs, other_diagonal, strict=True)
+        ]
         self.lhs = [a if a[0, 0] > 0 else None for a in lhs]
         self.rhs = rhs
 

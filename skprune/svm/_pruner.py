@@ -7,7 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.svm import LinearSVC, LinearSVR
+from sklearn.svm import SVC, LinearSVC, LinearSVR
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -44,6 +44,7 @@ from ._reduce import (
     vote,
 )
 from ._reduced_set import SUPPORTED_KERNELS, construct_reduced_set
+from ._relabel import relabel_pairs
 
 
 class SVMPruner(BasePruner):
@@ -337,7 +338,7 @@ class SVMPruner(BasePruner):
         **BasePruner._parameter_constraints,
         "method": [StrOptions({"eliminate", "exact", "reduced_set"})],
         "criterion": [StrOptions(set(CRITERIA)), callable],
-        "refit": [StrOptions({"coef"}), None],
+        "refit": [StrOptions({"coef", "labels"}), None],
         "step": [Interval(Real, 0, 1, closed="right")],
         "ridge": [Interval(Real, 0, None, closed="left")],
         "max_fit_samples": [Interval(Integral, 1, None, closed="left"), None],
@@ -401,7 +402,23 @@ class SVMPruner(BasePruner):
                 "support vectors. Use SVC(kernel='linear') or "
                 "SVR(kernel='linear') to prune a linear SVM."
             )
+        if self.refit == "labels":
+            self._check_refit_labels(base)
         super()._check_estimator()
+
+    def _check_refit_labels(self, base):
+        if not isinstance(base, SVC):
+            raise ValueError(
+                "refit='labels' retrains the kept vectors' coefficients with a "
+                "linear SVM on the class labels and the SVM's C: it needs an SVC, "
+                f"got {type(base).__name__}. Use refit='coef'."
+            )
+        if self.method != "eliminate":
+            raise ValueError(
+                "refit='labels' sets the coefficients of the vectors the "
+                f"elimination keeps; method={self.method!r} does not use it. Use "
+                "method='eliminate'."
+            )
 
     def _check_kernel_inputs(self, X):
         """Errors about kernels that must come before any fit."""
@@ -508,6 +525,8 @@ class SVMPruner(BasePruner):
         if self.max_fit_samples is not None and len(fit_idx) > self.max_fit_samples:
             fit_idx = np.sort(rng.choice(fit_idx, self.max_fit_samples, replace=False))
         tiebreak = rng.permutation(layout.n_sv).astype(np.float64)
+        # Drawn last, and only when used: the other refits' draws are unchanged.
+        seed = rng.randint(np.iinfo(np.int32).max) if self.refit == "labels" else None
         ctx = _Context(
             svm=svm,
             layout=layout,
@@ -519,6 +538,7 @@ class SVMPruner(BasePruner):
             group_fit=_class_index(svm, layout, y_arr, fit_idx),
             dual_coef=dense_dual_coef(svm),
             tiebreak=tiebreak,
+            seed=seed,
         )
         if self._auto():
             return self._prune_auto(ctx, X, y_arr, weight, val_idx)
@@ -564,11 +584,12 @@ class SVMPruner(BasePruner):
         return model, kept
 
     def _elimination_candidates(self, ctx, target_list):
-        if self.refit == "coef":
+        if self.refit is not None:
             smallest = np.min(np.asarray(target_list), axis=0)
             check_elimination_rounds(ctx.layout.n_support, smallest, self.step)
             nested = self._nested_refit(ctx, target_list)
-            return [_bind(self._refit_coef, ctx, nested, t) for t in target_list]
+            refit = self._refit_labels if self.refit == "labels" else self._refit_coef
+            return [_bind(refit, ctx, nested, t) for t in target_list]
         scores = score_vectors(self.criterion, ctx.dual_coef, self._kernel_norms(ctx))
         makers = []
         for targets in target_list:
@@ -645,6 +666,34 @@ class SVMPruner(BasePruner):
         if len(flat) == ctx.layout.n_sv:
             return copy.deepcopy(ctx.svm), flat
         return write_reduced_model(ctx.svm, flat, dual_coef, intercept), flat
+
+    def _refit_labels(self, ctx, nested, targets):
+        """The vectors the elimination keeps, coefficients trained on the labels."""
+        kept, dual_coef, intercept = nested.at(targets)
+        flat = np.concatenate(kept)
+        if len(flat) == ctx.layout.n_sv:
+            return copy.deepcopy(ctx.svm), flat
+        start = time.perf_counter()
+        by_vector = np.zeros((ctx.layout.n_rows, ctx.layout.n_sv))
+        by_vector[:, flat] = dual_coef
+        svm = ctx.svm
+        class_weight = svm.class_weight_[np.maximum(ctx.group_fit, 0)]
+        coef, intercept = relabel_pairs(
+            ctx.layout,
+            ctx.kernel,
+            kept,
+            ctx.X_fit,
+            ctx.group_fit,
+            ctx.w_fit * class_weight,
+            svm.C,
+            ctx.seed,
+            fallback=(by_vector, intercept),
+        )
+        self._log(
+            f"refit on the labels: {len(flat)} vectors "
+            f"({time.perf_counter() - start:.2f} s)"
+        )
+        return write_reduced_model(svm, flat, coef[:, flat], intercept), flat
 
     # -- "auto" -----------------------------------------------------------------
 
@@ -748,7 +797,7 @@ class _Context:
     """What the pruning of one fitted SVM needs, computed once on demand."""
 
     def __init__(
-        self, svm, layout, kernel, X_fit, w_fit, group_fit, dual_coef, tiebreak
+        self, svm, layout, kernel, X_fit, w_fit, group_fit, dual_coef, tiebreak, seed
     ):
         self.svm = svm
         self.layout = layout
@@ -758,6 +807,7 @@ class _Context:
         self.group_fit = group_fit
         self.dual_coef = dual_coef
         self.tiebreak = tiebreak
+        self.seed = seed
         self._norms = None
 
     def all_kept(self):

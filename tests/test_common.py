@@ -63,6 +63,7 @@ PRUNERS = [
     ),
     SVMPruner(SVC(), prune_rate=0.5, random_state=0),
     SVMPruner(SVC(kernel="poly"), prune_rate="auto", random_state=0),
+    SVMPruner(SVC(), refit="labels", prune_rate=0.5, random_state=0),
     SVMPruner(
         SVR(), refit=None, criterion="contribution", prune_rate=0.3, random_state=0
     ),

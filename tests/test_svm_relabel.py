@@ -28,9 +28,7 @@ def _linear_svm_decision(X_train, y_train, X, vectors, gamma, C, weight=None):
 
 @pytest.mark.parametrize("class_weight", [None, {0: 3.0}])
 def test_binary_refit_is_a_linear_svm_on_the_kept_vectors(class_weight):
-    X, y = make_classification(
-        n_samples=400, n_features=6, flip_y=0.1, random_state=0
-    )
+    X, y = make_classification(n_samples=400, n_features=6, flip_y=0.1, random_state=0)
     svm = SVC(C=2.0, class_weight=class_weight).fit(X, y)
     pruner = SVMPruner(
         SVC(C=2.0, class_weight=class_weight),
@@ -88,3 +86,19 @@ def test_refit_labels_needs_the_elimination():
     X, y = make_classification(n_samples=100, random_state=0)
     with pytest.raises(ValueError, match="method='reduced_set' does not use it"):
         SVMPruner(SVC(), method="reduced_set", refit="labels").fit(X, y)
+
+
+def test_precomputed_kernel_gives_the_same_refit():
+    X, y = make_classification(n_samples=300, n_features=5, random_state=1)
+    gamma = 0.2
+    gram = rbf_kernel(X, X, gamma=gamma)
+    pruners = [
+        SVMPruner(SVC(kernel=kernel, gamma=gamma), refit="labels", random_state=0)
+        for kernel in ("rbf", "precomputed")
+    ]
+    rbf = pruners[0].fit(X, y).estimator_
+    precomputed = pruners[1].fit(gram, y).estimator_
+    np.testing.assert_array_equal(rbf.support_, precomputed.support_)
+    np.testing.assert_allclose(
+        rbf.decision_function(X), precomputed.decision_function(gram), atol=1e-6
+    )

@@ -144,7 +144,7 @@ class SVMPruner(BasePruner):
         80% on a noisy binary problem), but dropping without a refit is poor
         whatever the criterion.
 
-    refit : {"coef"} or None, default="coef"
+    refit : {"coef", "labels"} or None, default="coef"
         What happens to the kept vectors:
 
         - ``"coef"``: backward elimination with refitted coefficients.
@@ -158,6 +158,18 @@ class SVMPruner(BasePruner):
           samples leave them undetermined. The rounds shrink every class
           alike whatever the rate, so the vectors kept at a higher rate are a
           subset of those kept at a lower one.
+        - ``"labels"`` (:class:`~sklearn.svm.SVC` only): the same
+          elimination chooses the vectors, then their coefficients and the
+          intercepts are trained anew on the class labels, per one-vs-one
+          pair on the fitting samples of its two classes, by a
+          :class:`~sklearn.svm.LinearSVC` (squared hinge, the SVM's ``C``,
+          its ``class_weight`` and ``sample_weight``) on the kernel features
+          of the pair's kept vectors whitened as by
+          :class:`~sklearn.kernel_approximation.Nystroem`: the reduced SVM
+          of Lee & Mangasarian (2001) with the vectors as its basis. It
+          does not imitate the original model, so it can be more accurate
+          than it where the SVM is not the best model for the data
+          (``hpc_data``); see the SVM user guide for the measurements.
         - ``None``: the vectors are dropped, the rest is left unchanged: the
           naive baseline, much less accurate (chance level at 80% on a
           3-class problem); for comparison only.
@@ -169,8 +181,9 @@ class SVMPruner(BasePruner):
         0.4. It raises an error that points to ``"coef"``.
 
     step : float in (0, 1], default=0.25
-        With ``refit="coef"``: the largest fraction of a class's current
-        vectors removed per elimination round (1 removes all at once).
+        With ``refit="coef"`` or ``"labels"``: the largest fraction of a
+        class's current vectors removed per elimination round (1 removes all
+        at once).
         Smaller steps cost more rounds and help little below 0.25 in our
         measurements. Also spaces the candidate rates of ``"auto"``.
 
@@ -184,7 +197,8 @@ class SVMPruner(BasePruner):
     max_fit_samples : int or None, default=10_000
         With ``refit="coef"`` (and the ``"contribution"`` criterion), the
         decision function is matched on at most this many samples drawn at
-        random from ``X`` (weighted by ``sample_weight``). ``None`` uses all.
+        random from ``X`` (weighted by ``sample_weight``); ``refit="labels"``
+        trains on them. ``None`` uses all.
         The cost of the refit grows linearly with it.
 
     tol : float >= 0, default=0.01
@@ -206,10 +220,11 @@ class SVMPruner(BasePruner):
 
     memory : str, object with the joblib.Memory interface or None, default=None
         Cache of the fitted unpruned SVM, keyed on its parameters and its
-        training data, and (``refit="coef"``, named criteria) of its
-        elimination order and of the factorised refit of all its vectors,
-        from which a model at any rate takes two triangular solves per
-        one-vs-one pair. A search over ``prune_rate`` then fits and
+        training data, and (``refit="coef"`` or ``"labels"``, named
+        criteria) of its elimination order and of the factorised refit of
+        all its vectors, from which a model at any rate takes two triangular
+        solves per one-vs-one pair (``"labels"`` still trains its linear
+        SVMs at every rate). A search over ``prune_rate`` then fits and
         factorises once per fold. The factorisation takes about
         ``2 * n_SV^2`` floats per pair (more than pruning at one rate
         needs); it is memory-mapped from a disk cache. It is only cached with
@@ -273,7 +288,8 @@ class SVMPruner(BasePruner):
     held-out data. If the wrapped SVM was fitted with ``probability=True``,
     ``predict_proba`` works as on the SVM itself, from its Platt parameters
     (kept, and only approximately valid, with ``refit="coef"``, which
-    preserves the decision function; stale with ``None``).
+    preserves the decision function; stale with ``None`` and
+    ``"labels"``).
 
     Prediction: :meth:`predict`, :meth:`decision_function`, :meth:`score`
     and :meth:`score_samples` evaluate the kernel in blocks with BLAS
@@ -284,7 +300,7 @@ class SVMPruner(BasePruner):
     through ``estimator_`` (libsvm).
 
     Precomputed kernels: the kernel between support vectors is needed by
-    ``refit="coef"``, so ``X`` must then be the training Gram
+    ``refit="coef"`` and ``"labels"``, so ``X`` must then be the training Gram
     matrix (always true when the pruner fits the SVM itself). ``"auto"``
     cannot split a precomputed kernel for a new fit: use a
     ``FrozenEstimator``, or a numeric ``prune_rate``.
@@ -299,6 +315,8 @@ class SVMPruner(BasePruner):
     the problems measured. With ``memory``, the first rate also factorises
     the refit of all the vectors; every further rate then costs almost
     nothing: ``benchmarks/bench_search.py`` measures a search.
+    ``refit="labels"`` adds, at every rate, one linear SVM per pair on the
+    pair's fitting samples and kept vectors.
 
     References
     ----------
@@ -306,6 +324,8 @@ class SVMPruner(BasePruner):
        of support vector machines", NIPS 9, 1997.
     .. [2] T. Downs, K. E. Gates and A. Masters, "Exact simplification of
        support vector solutions", JMLR 2, 2001.
+    .. [3] Y.-J. Lee and O. L. Mangasarian, "RSVM: Reduced support vector
+       machines", SIAM International Conference on Data Mining, 2001.
 
     Examples
     --------

@@ -63,7 +63,7 @@ def libsvm_decision_values(svm, X):
     """
     X = svm._validate_for_predict(X)
     layout = SVLayout(svm)
-    kernel = _KernelBlocks(svm)
+    kernel = KernelBlocks.of_support_vectors(svm)
     dual_coef = dense_dual_coef(svm)
     values = np.empty((X.shape[0], len(layout.pairs)))
 
@@ -71,19 +71,26 @@ def libsvm_decision_values(svm, X):
         K = kernel.between(X[rows])
         values[rows] = pair_values(layout, K, dual_coef, svm._intercept_)
 
-    batch = max(1, _BLOCK_ENTRIES // max(layout.n_sv, 1))
-    batches = list(gen_batches(X.shape[0], batch))
+    map_row_blocks(fill, X.shape[0], layout.n_sv)
+    return values
+
+
+def map_row_blocks(fill, n_rows, n_columns):
+    """Call ``fill(rows)`` on row slices of about ``_BLOCK_ENTRIES`` entries.
+
+    The element-wise kernel transform (exp, tanh, power) is single-threaded
+    in NumPy and costs more than the product: blocks go to as many threads as
+    BLAS may use (NumPy releases the GIL), each running BLAS on one.
+    """
+    batch = max(1, _BLOCK_ENTRIES // max(n_columns, 1))
+    batches = list(gen_batches(n_rows, batch))
     n_threads = min(blas_thread_count(), len(batches))
-    if n_threads == 1:
+    if n_threads <= 1:
         for rows in batches:
             fill(rows)
-        return values
-    # The element-wise kernel transform (exp, tanh, power) is single-threaded
-    # in NumPy and costs more than the product: blocks go to as many threads
-    # as BLAS may use (NumPy releases the GIL), each running BLAS on one.
+        return
     with single_blas_thread(), ThreadPoolExecutor(n_threads) as executor:
         list(executor.map(fill, batches))
-    return values
 
 
 def decision_function(svm, X):
@@ -120,8 +127,8 @@ def predict(svm, X):
     return svm.classes_.take(index)
 
 
-class _KernelBlocks:
-    """Kernel between blocks of samples and the support vectors of ``svm``.
+class KernelBlocks:
+    """Kernel between blocks of samples and a fixed set of vectors.
 
     Every kernel is an element-wise function of one matrix product between
     the samples and the vectors, each augmented with columns so that the
@@ -130,33 +137,41 @@ class _KernelBlocks:
     gamma ||v||^2`` (rbf). One pass of the element-wise function follows,
     instead of several passes over the block. The vectors' side is prepared
     once.
+
+    Parameters
+    ----------
+    kernel : {"linear", "poly", "rbf", "sigmoid"}
+    vectors : {ndarray, sparse matrix} of shape (n_vectors, n_features)
+    gamma, degree, coef0 : float
+        The fitted kernel parameters (``_gamma`` of a libsvm estimator).
     """
 
-    def __init__(self, svm):
-        self.kernel = svm.kernel
-        self.degree = svm.degree
-        if self.kernel == "precomputed":
-            self.columns = np.asarray(svm.support_)
-            return
-        vectors = svm.support_vectors_
+    def __init__(self, kernel, vectors, gamma, degree, coef0):
+        self.kernel = kernel
+        self.degree = degree
         if sp.issparse(vectors) and vectors.shape[0] * vectors.shape[1] <= 2**22:
             # A sparse x dense product is much faster than sparse x sparse.
             vectors = vectors.toarray()
-        gamma, n_sv = svm._gamma, vectors.shape[0]
-        if self.kernel == "linear":
+        n_vectors = vectors.shape[0]
+        if kernel == "linear":
             self.scale, extra = 1.0, []
-        elif self.kernel == "rbf":
+        elif kernel == "rbf":
             self.scale = 2.0 * gamma
-            extra = [np.ones(n_sv), -gamma * row_norms(vectors, squared=True)]
+            extra = [np.ones(n_vectors), -gamma * row_norms(vectors, squared=True)]
             self.gamma = gamma
         else:
-            self.scale, extra = gamma, [np.full(n_sv, float(svm.coef0))]
+            self.scale, extra = gamma, [np.full(n_vectors, float(coef0))]
         self.vectors_t = _with_columns(vectors, extra).T
 
+    @classmethod
+    def of_support_vectors(cls, svm):
+        """The kernel blocks of a fitted libsvm estimator's support vectors."""
+        if svm.kernel == "precomputed":
+            return _PrecomputedColumns(svm.support_)
+        return cls(svm.kernel, svm.support_vectors_, svm._gamma, svm.degree, svm.coef0)
+
     def between(self, X):
-        """Dense kernel values (n_rows, n_sv) between the rows ``X`` and the vectors."""
-        if self.kernel == "precomputed":
-            return np.asarray(X[:, self.columns], dtype=np.float64)
+        """Dense kernel values (n_rows, n_vectors) between ``X`` and the vectors."""
         n_rows = X.shape[0]
         if self.kernel == "linear":
             extra = []
@@ -181,6 +196,26 @@ class _KernelBlocks:
         if self.kernel == "sigmoid":
             return np.tanh(K, out=K)
         return K
+
+    def all_rows(self, X):
+        """:meth:`between` on all the rows of ``X``, block by block, threaded."""
+        K = np.empty((X.shape[0], self.vectors_t.shape[1]))
+
+        def fill(rows):
+            K[rows] = self.between(X[rows])
+
+        map_row_blocks(fill, X.shape[0], K.shape[1])
+        return K
+
+
+class _PrecomputedColumns:
+    """:class:`KernelBlocks` of ``kernel="precomputed"``: columns of the input."""
+
+    def __init__(self, columns):
+        self.columns = np.asarray(columns)
+
+    def between(self, X):
+        return np.asarray(X[:, self.columns], dtype=np.float64)
 
 
 def _with_columns(M, columns, scale=1.0):

@@ -2,16 +2,17 @@
 
 libsvm evaluates its kernel one pair of vectors at a time; the pruner needs
 whole blocks (samples x support vectors, support vectors x support vectors),
-which :func:`sklearn.metrics.pairwise.pairwise_kernels` computes an order of
-magnitude faster with the fitted ``_gamma``, ``degree`` and ``coef0``.
+which the prediction path's :class:`._fast_predict.KernelBlocks` computes an
+order of magnitude faster with the fitted ``_gamma``, ``degree`` and
+``coef0``, in threaded row blocks.
 """
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.utils import _safe_indexing, check_array
 from sklearn.utils.validation import _num_samples
 
+from ._fast_predict import KernelBlocks
 from ._libsvm_model import callable_training_data
 
 
@@ -81,21 +82,19 @@ class SVKernel:
             vectors = _safe_indexing(self._train_rows, estimator.support_[sv])
             return _dense(estimator.kernel(vectors, vectors))
         vectors = estimator.support_vectors_[sv]
-        return self._named(vectors, vectors)
+        gram = self._named(vectors, vectors)
+        # The blocks' products are not bitwise symmetric; the solvers
+        # downstream read one triangle, or eigendecompose.
+        gram += gram.T
+        gram *= 0.5
+        return gram
 
     def _named(self, X, Y):
         estimator = self.estimator
-        return _dense(
-            pairwise_kernels(
-                X,
-                Y,
-                metric=estimator.kernel,
-                filter_params=True,
-                gamma=estimator._gamma,
-                degree=estimator.degree,
-                coef0=estimator.coef0,
-            )
+        blocks = KernelBlocks(
+            estimator.kernel, Y, estimator._gamma, estimator.degree, estimator.coef0
         )
+        return blocks.all_rows(X)
 
 
 def _dense(K):

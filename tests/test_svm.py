@@ -33,7 +33,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from threadpoolctl import threadpool_limits
 
 from skprune.model_selection._pruning_curve import InMemoryCache
-from skprune.svm import SVMPruner, _fast_predict, _reduce
+from skprune.svm import SVMPruner, _fast_predict, _pruner, _reduce
 from skprune.svm._kernels import SVKernel
 from skprune.svm._libsvm_model import (
     SVLayout,
@@ -408,6 +408,67 @@ def test_elimination_solves_least_squares_on_the_pair_samples(iris):
         np.testing.assert_allclose(
             layout.pair_coef(coef, kept, p), expected, rtol=1e-6, atol=1e-8
         )
+
+
+@pytest.mark.parametrize("n_fit", [150, 40])
+def test_final_refit_pulls_towards_rkhs_only_where_samples_are_few(iris, n_fit):
+    # Every pair's final refit is the ridge least-squares fit of its decision
+    # values on its fitting samples, pulled towards zero where the pair has
+    # PRIOR_MIN_SAMPLES_PER_VECTOR samples per vector (all 150 iris samples),
+    # towards its RKHS solution where it has fewer (40): checked against
+    # direct solves.
+    X, y = iris
+    svm = SVC(C=10).fit(X, y)
+    layout = SVLayout(svm)
+    kernel = SVKernel(svm)
+    dual_coef = dense_dual_coef(svm)
+    fit = np.sort(np.random.default_rng(0).permutation(len(y))[:n_fit])
+    X_fit, y_fit = X[fit], y[fit]
+    ridge = 1e-6
+    nested = _pruner._fit_nested_refit(
+        svm,
+        None,
+        X_fit,
+        np.ones(n_fit),
+        y_fit,
+        np.arange(layout.n_sv, dtype=np.float64),
+        "dual_coef",
+        0.25,
+        ridge,
+        None,
+    )
+    kept, coef, intercept = nested.at(_reduce.target_counts(layout.n_support, 0.5))
+    by_vector = np.zeros_like(dual_coef)
+    by_vector[:, np.concatenate(kept)] = coef
+    every = [layout.block(c) for c in range(layout.n_groups)]
+    K = kernel.between(X_fit, np.arange(layout.n_sv))
+    gram = kernel.among(np.arange(layout.n_sv))
+    values = _reduce.pair_values(layout, K, dual_coef, svm._intercept_)
+    n_pulled = 0
+    for p, (i, j) in enumerate(layout.pairs):
+        rows = (y_fit == i) | (y_fit == j)
+        cols = layout.pair_columns(kept, p)
+        all_cols = layout.pair_columns(every, p)
+        A = np.column_stack([np.ones(rows.sum()), K[np.ix_(rows, cols)]])
+        lam = ridge * np.mean(np.sum(K[rows][:, all_cols] ** 2, 0))
+        target = A.T @ values[rows, p]
+        if rows.sum() < _reduce.PRIOR_MIN_SAMPLES_PER_VECTOR * len(all_cols):
+            n_pulled += 1
+            alpha = layout.pair_coef(dual_coef, every, p)
+            lam_rkhs = ridge * np.mean(np.diag(gram)[all_cols])
+            prior = np.linalg.solve(
+                gram[np.ix_(cols, cols)] + lam_rkhs * np.eye(len(cols)),
+                gram[np.ix_(cols, all_cols)] @ alpha,
+            )
+            target[1:] += lam * prior
+        penalty = np.diag([0.0] + [lam] * len(cols))
+        expected = np.linalg.solve(A.T @ A + penalty, target)
+        np.testing.assert_allclose(intercept[p], expected[0], rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(
+            layout.pair_coef(by_vector, kept, p), expected[1:], rtol=1e-5, atol=1e-7
+        )
+    # Both regimes are exercised.
+    assert n_pulled == (0 if n_fit == 150 else len(layout.pairs))
 
 
 def test_kept_vectors_are_nested_across_rates(iris):

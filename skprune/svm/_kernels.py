@@ -82,12 +82,7 @@ class SVKernel:
             vectors = _safe_indexing(self._train_rows, estimator.support_[sv])
             return _dense(estimator.kernel(vectors, vectors))
         vectors = estimator.support_vectors_[sv]
-        gram = self._named(vectors, vectors)
-        # The blocks' products are not bitwise symmetric; the solvers
-        # downstream read one triangle, or eigendecompose.
-        gram += gram.T
-        gram *= 0.5
-        return gram
+        return self._named(vectors, vectors)
 
     def _named(self, X, Y):
         estimator = self.estimator

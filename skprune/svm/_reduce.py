@@ -400,7 +400,7 @@ class PairEquations:
                 _add_rows(
                     lhs[p],
                     rhs[p],
-                    K_pair[:, self.columns[p]],
+                    K_pair[:, _as_slice(self.columns[p])],
                     weight[sel],
                     values[sel, p],
                 )
@@ -799,11 +799,20 @@ def _set_pair_coef_by_vector(layout, coef, p, vectors, values):
     coef[i, vectors[~in_i]] = values[~in_i]
 
 
+def _as_slice(index):
+    """``index`` as a slice if it is a contiguous range: a view, not a copy."""
+    if len(index) and index[-1] - index[0] == len(index) - 1:
+        # Sorted and distinct (vector numbers), so contiguous.
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return index
+
+
 def _add_rows(lhs, rhs, A, weight, target):
     """Add weighted rows ``[1, A] -> target`` to the normal equations."""
     # B.T @ B with B = sqrt(w) A lets NumPy use a symmetric rank-k update
-    # (half the flops of a general product).
-    B = A * np.sqrt(weight)[:, None]
+    # (half the flops of a general product). Unit weights (the usual case)
+    # spare a copy of the block.
+    B = A if np.all(weight == 1.0) else A * np.sqrt(weight)[:, None]
     lhs[1:, 1:] += B.T @ B
     Aw = A.T @ weight
     lhs[0, 1:] += Aw

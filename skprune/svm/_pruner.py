@@ -153,11 +153,12 @@ class SVMPruner(BasePruner):
           squares so that the reduced decision function matches the original
           one on the fitting samples (per one-vs-one pair, on the samples of
           its two classes; ridge 1e-4); the final coefficients are fitted the
-          same way with the smaller ``ridge``, pulled towards the reduced
-          function closest to the original in the kernel's norm where the
-          samples leave them undetermined. The rounds shrink every class
-          alike whatever the rate, so the vectors kept at a higher rate are a
-          subset of those kept at a lower one.
+          same way with the smaller ``ridge``. Where a pair has fewer than
+          two fitting samples per vector, which can leave its coefficients
+          undetermined, that ridge pulls them towards the reduced function
+          closest to the original in the kernel's norm. The rounds shrink
+          every class alike whatever the rate, so the vectors kept at a
+          higher rate are a subset of those kept at a lower one.
         - ``"labels"`` (:class:`~sklearn.svm.SVC` only): the same
           elimination chooses the vectors, then their coefficients and the
           intercepts are trained anew on the class labels, per one-vs-one
@@ -189,7 +190,7 @@ class SVMPruner(BasePruner):
 
     ridge : float >= 0, default=1e-6
         Ridge term of the final least-squares refit (and of the kernel-norm
-        solution it is pulled towards), relative to the mean diagonal of its
+        solution it is pulled towards where samples are few), relative to the mean diagonal of its
         Gram matrix over all of a pair's vectors (so that it is the same at
         every rate). The elimination rounds use a fixed, larger 1e-4, which
         ranked the vectors best in our measurements.

@@ -190,10 +190,11 @@ class SVMPruner(BasePruner):
 
     ridge : float >= 0, default=1e-6
         Ridge term of the final least-squares refit (and of the kernel-norm
-        solution it is pulled towards where samples are few), relative to the mean diagonal of its
-        Gram matrix over all of a pair's vectors (so that it is the same at
-        every rate). The elimination rounds use a fixed, larger 1e-4, which
-        ranked the vectors best in our measurements.
+        solution it is pulled towards where samples are few), relative to
+        the mean diagonal of its Gram matrix over all of a pair's vectors (so
+        that it is the same at every rate). The elimination rounds use a
+        fixed, larger 1e-4, which ranked the vectors best in our
+        measurements.
 
     max_fit_samples : int or None, default=10_000
         With ``refit="coef"`` (and the ``"contribution"`` criterion), the

@@ -313,7 +313,7 @@ class SVMPruner(BasePruner):
     elimination round) in one pass over ``max_fit_samples`` samples
     (n_samples x n_SV^2 operations), then a Cholesky factorisation per
     elimination round and one-vs-one pair. ``benchmarks/bench_svm.py``
-    compares this with the SVM's own ``fit``: 0.9 to 3.4 times its cost on
+    compares this with the SVM's own ``fit``: 0.74 to 3.1 times its cost on
     the problems measured. With ``memory``, the first rate also factorises
     the refit of all the vectors; every further rate then costs almost
     nothing: ``benchmarks/bench_search.py`` measures a search.

@@ -104,6 +104,36 @@ def _manual_decision(svm, X):
 # -- behaviour ------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("kernel", ["linear", "poly", "rbf", "sigmoid"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_pruning_kernel_blocks_match_pairwise_kernels(kernel, sparse):
+    # The pruner's kernel (the prediction path's threaded blocks) against
+    # scikit-learn's: 900 x ~500 values span several blocks, so that with two
+    # BLAS threads they are computed by two threads.
+    X, y = make_classification(n_samples=900, n_features=6, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    svm = SVC(kernel=kernel, C=0.1, gamma=0.2, coef0=0.5).fit(X, y)
+    X_in = sp.csr_matrix(X) if sparse else X
+    kernel_values = SVKernel(svm)
+    expected = pairwise_kernels(
+        X,
+        svm.support_vectors_,
+        metric=kernel,
+        filter_params=True,
+        gamma=0.2,
+        degree=svm.degree,
+        coef0=0.5,
+    )
+    assert expected.size > _fast_predict._BLOCK_ENTRIES  # two blocks or more
+    all_sv = np.arange(len(svm.support_))
+    with threadpool_limits(2, user_api="blas"):
+        K = kernel_values.between(X_in, all_sv)
+    np.testing.assert_allclose(K, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        kernel_values.among(all_sv), expected[svm.support_], rtol=1e-10, atol=1e-12
+    )
+
+
 @pytest.mark.parametrize("prune_rate", [0.3, 0.5, 0.8, 0.95])
 def test_size_follows_prune_rate_per_class(iris, prune_rate):
     X, y = iris

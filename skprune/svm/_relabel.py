@@ -16,7 +16,7 @@ more accurate than the matching refit on ten of the twelve rows at 80, 90
 and 95% removed, by up to 2.4 points on ``hpc_data`` (whose untuned RBF SVM
 is weaker than a linear model on Nystroem features), and less accurate on
 the 20k binary problem (by up to 0.4 points). The matching refit stays the
-default: it costs less (1.1-3.3 fits of the SVM against 1.1-6.5) and is the
+default: it costs less (0.8-3.2 fits of the SVM against 1.0-8.4) and is the
 one every other benchmark measured.
 """
 

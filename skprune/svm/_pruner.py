@@ -224,12 +224,13 @@ class SVMPruner(BasePruner):
         Cache of the fitted unpruned SVM, keyed on its parameters and its
         training data, and (``refit="coef"`` or ``"labels"``, named
         criteria) of its elimination order and of the factorised refit of
-        all its vectors, from which a model at any rate takes two triangular
-        solves per one-vs-one pair (``"labels"`` still trains its linear
-        SVMs at every rate). A search over ``prune_rate`` then fits and
-        factorises once per fold. The factorisation takes about
-        ``2 * n_SV^2`` floats per pair (more than pruning at one rate
-        needs); it is memory-mapped from a disk cache. It is only cached with
+        all its vectors, from which a model at any rate takes one or two
+        triangular solves per one-vs-one pair (``"labels"`` still trains its
+        linear SVMs at every rate). A search over ``prune_rate`` then fits
+        and factorises once per fold. The factorisation takes about
+        ``n_SV^2`` floats per pair, twice that for a pair with fewer than two
+        fitting samples per vector (more than pruning at one rate needs); it
+        is memory-mapped from a disk cache. It is only cached with
         an integer ``random_state``, which fixes the fitting subsample and
         the tie breaking; otherwise the pruner warns and every rate is
         refitted in full. The models are the same as without ``memory`` up
@@ -625,7 +626,7 @@ class SVMPruner(BasePruner):
         A single rate without a usable cache factorises only the systems of
         its own kept vectors. Otherwise the systems of all the vectors are
         factorised, and cached in ``memory`` (with the numpy arrays
-        memory-mapped on disk): every other rate then costs two triangular
+        memory-mapped on disk): every other rate then costs one or two triangular
         solves per one-vs-one pair. Both give the same model, up to rounding
         (with ``ridge > 0``).
         """

@@ -39,7 +39,7 @@ def friedman_raw():
 
 @pytest.fixture(scope="module")
 def cancer_split():
-    """Breast cancer, standardised, split 70/30: ``X_train, X_test, y_train, y_test``."""
+    """Breast cancer, standardised, split 70/30: ``X_train, X_test, ...``."""
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     return train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)

@@ -1,5 +1,8 @@
 """pytest configuration shared by the test suite and the doctests."""
 
+import os
+import tempfile
+
 import pytest
 
 from skprune import base
@@ -19,3 +22,24 @@ if not torch_extra_installed():
 def _forget_warnings_shown():
     """Every test sees skprune's once-per-process warnings afresh."""
     base._WARNED.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _temporary_files_under_pytest_root(tmp_path_factory):
+    """Temporary files of the code under test go below pytest's own root.
+
+    Caches made with ``tempfile`` (the notebooks', joblib's), the scratch space
+    of dask workers (separate processes: they read ``TMPDIR``) and whatever a
+    kernel started by a notebook test writes then leave nothing behind in the
+    system's temporary directory; pytest prunes its own root.
+    """
+    directory = str(tmp_path_factory.mktemp("tempfile"))
+    saved = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = directory
+    os.environ["TMPDIR"] = directory
+    yield
+    tempfile.tempdir = saved[0]
+    if saved[1] is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = saved[1]

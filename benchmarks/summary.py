@@ -38,6 +38,11 @@ def points(value):
     return f"{100 * value:+.2f}"
 
 
+def matching(rows, **fields):
+    """The rows (dicts) holding every one of ``fields``."""
+    return [row for row in rows if all(row[k] == v for k, v in fields.items())]
+
+
 def tree_rows(read):
     tree, real = read("bench_tree.json"), read("bench_tree_real.json")
     search = tree["search"]
@@ -83,14 +88,8 @@ def forest_rows(read):
 
 def svm_rows(read):
     problems = read("bench_svm.json")["problems"]
-    half = [
-        run
-        for problem in problems.values()
-        for run in problem["runs"]
-        if run["refit"] == "coef"
-        and run["criterion"] == "dual_coef"
-        and run["prune_rate"] == 0.5
-    ]
+    runs = [run for problem in problems.values() for run in problem["runs"]]
+    half = matching(runs, prune_rate=0.5, refit="coef", criterion="dual_coef")
     worst = max(100 * run["score_loss"] for run in half)
     speedups = span([run["speedup"] for run in half], "{:.1f}")
     fast = {
@@ -117,12 +116,8 @@ def svm_rows(read):
 
 def mlp_rows(read):
     problems = read("bench_mlp.json")["problems"]
-    half = [
-        row
-        for problem in problems.values()
-        for row in problem["summary"]["rows"]
-        if row["config"].startswith("neuron/l2/3 rounds") and row["prune_rate"] == 0.5
-    ]
+    rows = [row for problem in problems.values() for row in problem["summary"]["rows"]]
+    half = matching(rows, prune_rate=0.5, config="neuron/l2/3 rounds (default)")
     speedups = span([row["predict_speedup"] for row in half], "{:.1f}")
     changes = span([row["accuracy_change_points"] for row in half], "{:+.2f}")
     return [

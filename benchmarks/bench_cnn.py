@@ -66,68 +66,64 @@ written to ``bench_cnn_vs_torch_pruning.json``::
     python benchmarks/bench_cnn.py --vs-torch-pruning --seeds 3
 """
 
-import argparse
 import copy
-import datetime
-import json
 import math
-import platform
 import statistics
 import time
-from pathlib import Path
+from functools import partial
 
 import numpy as np
-import sklearn
-from sklearn.datasets import load_digits
+from _common import (
+    BenchmarkParser,
+    best_times,
+    load,
+    metadata,
+    plot_rows,
+    pyplot,
+    save_figure,
+    write_results,
+)
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
-from skprune._optional import TORCH_INSTALL_COMMAND, torch_extra_installed
-
-if not torch_extra_installed():
-    raise SystemExit(
-        "bench_cnn.py needs the optional torch extra; from the repository "
-        f"root: {TORCH_INSTALL_COMMAND}"
-    )
+try:
+    from skprune.torch import ConvPruner, DigitsCNN
+except ImportError as error:
+    # The message names the command that installs the optional torch extra.
+    raise SystemExit(f"bench_cnn.py: {error}") from error
 
 import skorch  # noqa: E402
 import torch  # noqa: E402
 from skorch import NeuralNetClassifier  # noqa: E402
-
-from skprune.torch import ConvPruner, DigitsCNN  # noqa: E402
 
 RATES = (0.25, 0.5, 0.75)
 METHODS = {"filter": dict(method="filter"), "channel": dict(method="channel")}
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fast smoke run")
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--fine-tune-epochs", type=int, default=10)
+    parser = BenchmarkParser(__doc__.splitlines()[0])
+    parser.add_sized_argument("--seeds", 5, 1, "splits and initialisations", type=int)
+    parser.add_sized_argument("--epochs", 30, 4, "epochs of the unpruned net", type=int)
+    parser.add_sized_argument(
+        "--fine-tune-epochs", 10, 2, "epochs after pruning", type=int
+    )
     parser.add_argument("--lr", type=float, default=0.003)
     parser.add_argument("--channels", type=int, nargs=2, default=(32, 64))
-    parser.add_argument("--batch", type=int, default=1024)
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_sized_argument(
+        "--batch", 1024, 256, "images of the timed batch", type=int
+    )
+    parser.add_sized_argument("--rounds", 15, 3, "timing rounds, best kept", type=int)
     parser.add_argument(
         "--vs-torch-pruning",
         action="store_true",
         help="compare with Torch-Pruning on a small ResNet",
     )
-    parser.add_argument(
-        "--output-dir", type=Path, default=Path(__file__).parent / "results"
-    )
-    args = parser.parse_args()
-    if args.quick:
-        args.seeds, args.epochs, args.fine_tune_epochs = 1, 4, 2
-        args.rounds, args.batch = 3, 256
-    return args
+    return parser.parse_args()
 
 
 def digits_images():
-    X, y = load_digits(return_X_y=True)
+    X, y = load("digits")
     return (X / 16).astype(np.float32).reshape(-1, 1, 8, 8), y
 
 
@@ -150,31 +146,55 @@ def n_params(net):
 
 
 def flops(net, X):
-    from skprune.torch._graph import count_flops
+    """Floating-point operations of the Conv2d and Linear layers per image.
 
-    return count_flops(net.module_, torch.as_tensor(X[:1]))
+    A multiply-add counts as two; activations, normalisation and pooling are
+    not counted (a few percent in small CNNs). One forward pass of an image
+    in evaluation mode, every module's training flag restored after.
+    """
+    macs = []
+
+    def count(layer, inputs, output):
+        # Multiply-adds per output value: the weights of one output unit.
+        macs.append(output.numel() * layer.weight[0].numel())
+
+    module = net.module_
+    modes = [(m, m.training) for m in module.modules()]
+    layers = [
+        m for m in module.modules() if isinstance(m, torch.nn.Conv2d | torch.nn.Linear)
+    ]
+    hooks = [layer.register_forward_hook(count) for layer in layers]
+    try:
+        module.eval()
+        with torch.no_grad():
+            module(torch.as_tensor(X[:1]))
+    finally:
+        for hook in hooks:
+            hook.remove()
+        for m, training in modes:
+            m.train(training)
+    return 2 * sum(macs)
+
+
+def forward(module, batch):
+    with torch.no_grad():
+        return module(batch)
 
 
 def time_models(models, X_batch, X_test, rounds):
     """Best-of-rounds forward and predict_proba times, models in alternation."""
     batch = torch.as_tensor(X_batch)
-    best = {name: [math.inf, math.inf] for name in models}
-    for net in models.values():  # warm-up: allocator, first-call overheads
+    calls = {}
+    for name, net in models.items():
         net.module_.eval()
-        with torch.no_grad():
-            net.module_(batch)
-        net.predict_proba(X_test)
-    for _ in range(rounds):
-        for name, net in models.items():
-            start = time.perf_counter()
-            with torch.no_grad():
-                net.module_(batch)
-            middle = time.perf_counter()
-            net.predict_proba(X_test)
-            end = time.perf_counter()
-            best[name][0] = min(best[name][0], middle - start)
-            best[name][1] = min(best[name][1], end - middle)
-    return best
+        calls[name, "forward"] = partial(forward, net.module_, batch)
+        calls[name, "predict_proba"] = partial(net.predict_proba, X_test)
+    for call in calls.values():  # warm-up: allocator, first-call overheads
+        call()
+    best = best_times(calls, rounds)
+    return {
+        name: [best[name, "forward"], best[name, "predict_proba"]] for name in models
+    }
 
 
 def split_seed(args, seed, X, y):
@@ -326,13 +346,8 @@ def check_target(summary):
 
 
 def plot(summary, path):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib not installed: no plot")
+    plt = pyplot()
+    if plt is None:
         return
     fig, (ax_acc, ax_speed) = plt.subplots(1, 2, figsize=(11, 4))
     base = next(s for s in summary if s["name"] == "unpruned")
@@ -343,18 +358,19 @@ def plot(summary, path):
             rates, [100 * s["accuracy"] for s in group], marker=marker, label=method
         )
         if method != "scratch":
-            ax_speed.plot(
-                rates,
-                [s["forward_speedup"] for s in group],
-                marker=marker,
-                label=f"{method}, forward on a batch",
+            label = f"{method}, forward on a batch"
+            plot_rows(
+                ax_speed, group, "rate", "forward_speedup", marker=marker, label=label
             )
-            ax_speed.plot(
-                rates,
-                [s["predict_speedup"] for s in group],
+            label = f"{method}, skorch predict_proba"
+            plot_rows(
+                ax_speed,
+                group,
+                "rate",
+                "predict_speedup",
+                "--",
                 marker=marker,
-                linestyle="--",
-                label=f"{method}, skorch predict_proba",
+                label=label,
             )
     ax_speed.plot(
         [base["rate"]] + list(RATES),
@@ -375,9 +391,7 @@ def plot(summary, path):
     )
     ax_acc.legend()
     ax_speed.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    print(f"wrote {path}")
+    save_figure(fig, path, dpi=120)
 
 
 class BasicBlock(torch.nn.Module):
@@ -554,8 +568,7 @@ def main():
     path = write_result(
         args,
         "bench_cnn",
-        dict(numpy=np.__version__),
-        machine=dict(platform=platform.platform(), processor=platform.processor()),
+        {},
         total_time=time.perf_counter() - start,
         target=target,
         summary=summary,
@@ -570,29 +583,17 @@ def write_result(args, stem, versions, **fields):
     ``--quick`` runs write ``<stem>_quick.json``, to ``--output-dir``.
     Returns the path written.
     """
-    suffix = "_quick" if args.quick else ""
-    args.output_dir.mkdir(parents=True, exist_ok=True)
     result = dict(
         benchmark=stem,
-        date=datetime.datetime.now().isoformat(timespec="seconds"),
+        meta=metadata(torch=torch.__version__, skorch=skorch.__version__, **versions),
         config={
             k: (list(v) if isinstance(v, tuple) else v)
             for k, v in vars(args).items()
             if k != "output_dir"
         },
-        versions=dict(
-            python=platform.python_version(),
-            torch=torch.__version__,
-            skorch=skorch.__version__,
-            sklearn=sklearn.__version__,
-            **versions,
-        ),
         **fields,
     )
-    path = args.output_dir / f"{stem}{suffix}.json"
-    path.write_text(json.dumps(result, indent=2))
-    print(f"wrote {path}")
-    return path
+    return write_results(args, stem, result)
 
 
 if __name__ == "__main__":

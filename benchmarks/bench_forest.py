@@ -33,7 +33,7 @@ forest and at least 3.5x faster; ``cc_0.5`` at most 0.5 pt below with half
 the nodes; ``select_0.8`` above ``random_0.8``. Also reported: whether
 ``cc_0.5`` beats ``scratch_0.5``.
 
-Data: real sets shipped inside packages (``benchmarks/real_data.py``, the
+Data: real sets shipped inside packages (``benchmarks/_common.py``, the
 ``benchmark`` extra), rows in the order they ship in, and a noisy
 ``make_classification`` problem (5,000 x 20, ``flip_y=0.2``).
 
@@ -46,27 +46,27 @@ Writes ``bench_forest.json`` (``bench_forest_quick.json`` with ``--quick``)
 to ``--output-dir`` (default ``benchmarks/results``).
 """
 
-import argparse
-import datetime
-import json
-import platform
 import time
-from pathlib import Path
 
 import numpy as np
-import real_data  # benchmarks/real_data.py, beside this script
-import sklearn
+from _common import (
+    BenchmarkParser,
+    best_times,
+    data_info,
+    load,
+    metadata,
+    missing_packages,
+    task_of,
+    timed,
+    write_results,
+)
 from sklearn.base import clone
-from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.model_selection import KFold, StratifiedKFold
 
-import skprune
-from skprune.base import _fit_estimator
 from skprune.ensemble import ForestPruner
 from skprune.model_selection import InMemoryCache
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SEED = 0
 N_TREES = 200
 QUICK_N_TREES = 50
@@ -89,35 +89,35 @@ VARIANTS = {
 TARGETS = {"max_loss": 0.005, "min_select_speedup": 3.5}
 
 
-def load(name):
-    if name == "noisy_synthetic":
-        X, y = make_classification(
-            n_samples=5000,
-            n_features=20,
-            n_informative=8,
-            flip_y=0.2,
-            random_state=SEED,
-        )
-        return X, y, "classification"
-    return real_data.load(name)
+class FitRecorder(InMemoryCache):
+    """An ``InMemoryCache`` that keeps the result and seconds of every call it ran.
 
+    The first pruner fitted on a fold fits the forest through the cache: the
+    recorder hands that very forest, and its fit time, to the comparison, so
+    that every variant prunes the forest that is scored as the full one.
+    """
 
-def best_predict_seconds(model, X, repeats):
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        model.predict(X)
-        best = min(best, time.perf_counter() - start)
-    return best
+    def __init__(self):
+        super().__init__()
+        self.runs_ = []
+
+    def cache(self, func):
+        cached = super().cache(func)
+
+        def call(*args, **kwargs):
+            n_calls = self.n_calls_
+            result, seconds = timed(cached, *args, **kwargs)
+            if self.n_calls_ > n_calls:
+                self.runs_.append((result, seconds))
+            return result
+
+        return call
 
 
 def speedup(full, pruned, X, repeats):
     """Predict time of ``full`` over ``pruned``, timed in turn."""
-    full_best = pruned_best = float("inf")
-    for _ in range(repeats):
-        full_best = min(full_best, best_predict_seconds(full, X, 1))
-        pruned_best = min(pruned_best, best_predict_seconds(pruned, X, 1))
-    return full_best / pruned_best
+    times = best_times({"full": full.predict, "pruned": pruned.predict}, repeats, X)
+    return times["full"] / times["pruned"]
 
 
 def random_subset_score(forest, n_kept, X, y, rng):
@@ -148,18 +148,28 @@ def scratch_row(forest, full, X_train, y_train, X_test, y_test, X_timing, repeat
     }
 
 
+def prune_variants(forest, X_train, y_train):
+    """The fitted forest, its fit time, and every variant's pruner and time."""
+    cache = FitRecorder()
+    pruners = {}
+    for variant, params in VARIANTS.items():
+        pruner = ForestPruner(forest, memory=cache, **params)
+        n_runs = len(cache.runs_)
+        _, seconds = timed(pruner.fit, X_train, y_train)
+        # The forest's fit, run by the first pruner only, is no pruning time.
+        seconds -= sum(run_seconds for _, run_seconds in cache.runs_[n_runs:])
+        pruners[variant] = pruner, seconds
+    ((full, fit_time),) = cache.runs_
+    return full, fit_time, pruners
+
+
 def fold_rows(name, X, y, task, train, test, n_trees, repeats, rng):
     forest = (
         RandomForestClassifier if task == "classification" else RandomForestRegressor
     )(n_estimators=n_trees, random_state=SEED, n_jobs=1)
-    cache = InMemoryCache()
     X_train, y_train = X[train], y[train]
     X_test, y_test = X[test], y[test]
-    # The fit every pruner below takes from the cache (same function, same
-    # arguments as BasePruner's cached fit).
-    start = time.perf_counter()
-    full = cache.cache(_fit_estimator)(clone(forest), X_train, y_train, None)
-    fit_time = time.perf_counter() - start
+    full, fit_time, pruners = prune_variants(forest, X_train, y_train)
     full_score = full.score(X_test, y_test)
     n_rows = int(np.ceil(MIN_TIMING_ROWS / len(test)))
     X_timing = np.concatenate([X_test] * n_rows)
@@ -173,11 +183,7 @@ def fold_rows(name, X, y, task, train, test, n_trees, repeats, rng):
     rows["scratch_0.5"] = scratch_row(
         forest, full, X_train, y_train, X_test, y_test, X_timing, repeats
     )
-    for variant, params in VARIANTS.items():
-        pruner = ForestPruner(forest, memory=cache, **params)
-        start = time.perf_counter()
-        pruner.fit(X_train, y_train)
-        prune_time = time.perf_counter() - start
+    for variant, (pruner, prune_time) in pruners.items():
         rows[variant] = {
             "score_diff": pruner.score(X_test, y_test) - full_score,
             "trees_kept": pruner.n_trees_after_,
@@ -199,7 +205,7 @@ def mean_rows(folds):
 
 
 def bench_set(name, n_folds, n_trees, repeats):
-    X, y, task = load(name)
+    (X, y), task = load(name), task_of(name)
     folds = (StratifiedKFold if task == "classification" else KFold)(
         n_folds, shuffle=True, random_state=SEED
     )
@@ -211,14 +217,7 @@ def bench_set(name, n_folds, n_trees, repeats):
     summary = mean_rows(fold_results)
     select, cc = summary["select_0.8"], summary["cc_0.5"]
     return {
-        "name": name,
-        "task": task,
-        "metric": "accuracy" if task == "classification" else "r2",
-        "n_samples": len(y),
-        "n_features": X.shape[1],
-        "source": "make_classification(5000, 20, n_informative=8, flip_y=0.2)"
-        if name == "noisy_synthetic"
-        else real_data.describe(name)["source"],
+        **data_info(name, X, y),
         "summary": summary,
         "folds": fold_results,
         "targets_met": {
@@ -261,18 +260,14 @@ def print_set(result):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small smoke-test run")
-    parser.add_argument(
-        "--repeats", type=int, default=5, help="predict timings per model (best kept)"
-    )
-    parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR)
+    parser = BenchmarkParser(__doc__.splitlines()[0])
+    parser.add_repeats(5, help="predict timings per model (best kept)")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    missing = real_data.missing_packages()
+    missing = missing_packages()
     if missing:
         raise SystemExit(
             f"the real data sets need {', '.join(missing)}: "
@@ -285,30 +280,17 @@ def main(argv=None):
     for name in QUICK_SETS if args.quick else SETS:
         results.append(bench_set(name, n_folds, n_trees, args.repeats))
         print_set(results[-1])
-    output = {
-        "metadata": {
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-            "sklearn_version": sklearn.__version__,
-            "numpy_version": np.__version__,
-            "skprune_version": skprune.__version__,
-            "python_version": platform.python_version(),
-            "platform": platform.platform(),
-            "n_trees": n_trees,
-            "n_folds": n_folds,
-            "repeats": args.repeats,
-            "n_jobs": 1,
-            "timer": "time.perf_counter",
-            "targets": TARGETS,
-            "total_time_s": time.perf_counter() - start,
-        },
-        "sets": results,
-    }
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    path = args.output_dir / (
-        "bench_forest_quick.json" if args.quick else "bench_forest.json"
+    meta = metadata(
+        quick=args.quick,
+        n_trees=n_trees,
+        n_folds=n_folds,
+        repeats=args.repeats,
+        n_jobs=1,
+        timer="time.perf_counter",
+        targets=TARGETS,
+        total_time_s=time.perf_counter() - start,
     )
-    path.write_text(json.dumps(output, indent=2) + "\n")
-    print(f"\nwrote {path}\ntotal {output['metadata']['total_time_s']:.1f} s")
+    write_results(args, "bench_forest", {"metadata": meta, "sets": results})
 
 
 if __name__ == "__main__":

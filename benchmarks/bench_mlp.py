@@ -65,30 +65,30 @@ Run from the repository root::
 ``--quick`` writes ``bench_mlp_quick.json`` / ``.png``.
 """
 
-import argparse
-import datetime
-import json
-import os
-import platform
 import statistics
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
-import sklearn
+from _common import (
+    BenchmarkParser,
+    load,
+    metadata,
+    plot_rows,
+    pyplot,
+    save_figure,
+    timed,
+    write_results,
+)
 from sklearn.base import clone
-from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
-import skprune
 from skprune.neural_network import MLPPruner, compress_mlp
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 RATES = (0.5, 0.75, 0.9)
 QUICK_RATES = (0.5, 0.9)
 # A rate that removes nothing (every layer keeps ceil((1 - r) * n) = n) but
@@ -139,26 +139,11 @@ PROBLEMS = {
 # ----------------------------------------------------------------- helpers --
 
 
-def timed(func, *args, **kwargs):
-    start = time.perf_counter()
-    result = func(*args, **kwargs)
-    return result, time.perf_counter() - start
-
-
-def load(problem, seed):
+def split_problem(problem, seed):
     """Training and test sets; the seed sets the split (the data is fixed)."""
+    X, y = load("digits" if problem == "digits" else "five_class")
     if problem == "digits":
-        X, y = load_digits(return_X_y=True)
         X = X / 16
-    else:
-        X, y = make_classification(
-            n_samples=30_000,
-            n_features=100,
-            n_informative=20,
-            n_redundant=10,
-            n_classes=5,
-            random_state=0,
-        )
     return train_test_split(X, y, test_size=0.2, stratify=y, random_state=seed)
 
 
@@ -301,7 +286,7 @@ def export_rows(weight_pruner, data, repeats):
 
 
 def run_problem(problem, seed, args):
-    data = load(problem, seed)
+    data = split_problem(problem, seed)
     X_train, X_test, y_train, y_test = data
     base_params = {"hidden_layer_sizes": PROBLEMS[problem]["hidden_layer_sizes"]}
     print(
@@ -440,14 +425,21 @@ def print_scratch(row):
     )
 
 
-def plot(results, path):
-    try:
-        import matplotlib
+def plot_scratch(ax_acc, ax_speed, scratch):
+    """The networks of the pruned sizes trained from scratch, if any."""
+    if not scratch:
+        return
+    same_units = dict(marker="s", label="from scratch, same units")
+    plot_rows(ax_acc, scratch, "prune_rate", "test_accuracy", "k:", **same_units)
+    label = "from scratch + same fine-tuning"
+    key = "fine_tuned_test_accuracy"
+    plot_rows(ax_acc, scratch, "prune_rate", key, "k--", marker="^", label=label)
+    plot_rows(ax_speed, scratch, "prune_rate", "predict_speedup", "k:", **same_units)
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib not installed: no plot")
+
+def plot(results, path):
+    plt = pyplot()
+    if plt is None:
         return
     problems = list(results["problems"])
     fig, axes = plt.subplots(2, len(problems), figsize=(6.5 * len(problems), 9))
@@ -458,42 +450,14 @@ def plot(results, path):
         ax_acc, ax_speed = axes[:, col]
         for i, config in enumerate(dict.fromkeys(r["config"] for r in res["rows"])):
             rows = [r for r in res["rows"] if r["config"] == config]
-            x = [r["prune_rate"] for r in rows]
             style = ("--" if config.startswith("naive") else "-") + f"C{i}"
-            ax_acc.plot(
-                x, [r["test_accuracy"] for r in rows], style, marker="o", label=config
-            )
+            line = dict(marker="o", label=config)
+            plot_rows(ax_acc, rows, "prune_rate", "test_accuracy", style, **line)
             if config.startswith("neuron") or config.startswith("naive neuron"):
-                ax_speed.plot(
-                    x,
-                    [r["predict_speedup"] for r in rows],
-                    style,
-                    marker="o",
-                    label=config,
+                plot_rows(
+                    ax_speed, rows, "prune_rate", "predict_speedup", style, **line
                 )
-        scratch = res["from_scratch"]
-        if scratch:
-            ax_acc.plot(
-                [s["prune_rate"] for s in scratch],
-                [s["test_accuracy"] for s in scratch],
-                "k:",
-                marker="s",
-                label="from scratch, same units",
-            )
-            ax_acc.plot(
-                [s["prune_rate"] for s in scratch],
-                [s["fine_tuned_test_accuracy"] for s in scratch],
-                "k--",
-                marker="^",
-                label="from scratch + same fine-tuning",
-            )
-            ax_speed.plot(
-                [s["prune_rate"] for s in scratch],
-                [s["predict_speedup"] for s in scratch],
-                "k:",
-                marker="s",
-                label="from scratch, same units",
-            )
+        plot_scratch(ax_acc, ax_speed, res["from_scratch"])
         ax_acc.axhline(base_acc, color="grey", label="unpruned")
         ax_acc.axhline(
             res["fine_tuning_control"]["test_accuracy"],
@@ -509,36 +473,25 @@ def plot(results, path):
         ax_speed.set_xlabel("prune_rate (hidden units)")
         ax_acc.legend(fontsize=7)
         ax_speed.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
-def metadata(args):
-    return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "blas_threads": 1,
-        "numpy": np.__version__,
-        "scikit-learn": sklearn.__version__,
-        "skprune": skprune.__version__,
-        "quick": args.quick,
-        "repeats": args.repeats,
-        "rates": list(QUICK_RATES if args.quick else RATES),
-        "configs": {
+def run_metadata(args):
+    return metadata(
+        blas_threads=1,
+        quick=args.quick,
+        repeats=args.repeats,
+        rates=list(QUICK_RATES if args.quick else RATES),
+        configs={
             name: CONFIGS[name] for name in (QUICK_CONFIGS if args.quick else CONFIGS)
         },
-    }
+    )
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="digits only, < 1 min")
-    parser.add_argument("--repeats", type=int, default=5, help="predict timings")
+    parser = BenchmarkParser(__doc__.split("\n")[0])
+    parser.add_repeats(5, help="predict timings, median kept")
     parser.add_argument("--problems", nargs="+", choices=list(PROBLEMS), default=None)
-    parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR)
     return parser.parse_args(argv)
 
 
@@ -580,7 +533,7 @@ def main(argv=None):
     args = parse_args(argv)
     problems = args.problems or (["digits"] if args.quick else list(PROBLEMS))
     start = time.perf_counter()
-    results = {"metadata": metadata(args), "problems": {}}
+    results = {"metadata": run_metadata(args), "problems": {}}
     with threadpool_limits(limits=1), warnings.catch_warnings():
         # The unpruned digits networks stop at max_iter; that is the setup.
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -592,14 +545,10 @@ def main(argv=None):
                 "per_seed": runs,
             }
     results["metadata"]["total_time_s"] = time.perf_counter() - start
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    stem = "bench_mlp_quick" if args.quick else "bench_mlp"
-    json_path = args.output_dir / f"{stem}.json"
-    json_path.write_text(json.dumps(results, indent=2, default=_json_default) + "\n")
-    plot(results, args.output_dir / f"{stem}.png")
+    write_results(args, "bench_mlp", results, plot)
     for problem, res in results["problems"].items():
         print_summary(problem, res["summary"])
-    print(f"wrote {json_path}; total {results['metadata']['total_time_s']:.1f} s")
+    print(f"total {results['metadata']['total_time_s']:.1f} s")
 
 
 def print_summary(problem, summary):
@@ -610,14 +559,6 @@ def print_summary(problem, summary):
     for row in summary["from_scratch"]:
         print_scratch(row)
     print(f"targets: {summary['targets']}")
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)
 
 
 if __name__ == "__main__":

@@ -38,20 +38,13 @@ Results go to ``bench_search.json`` in ``--output-dir`` (default
 some ``--families`` only appends their names, e.g. ``bench_search_svm.json``).
 """
 
-import argparse
-import datetime
-import json
-import platform
 import tempfile
-import time
 import warnings
-from pathlib import Path
 
 import numpy as np
-import sklearn
+from _common import BenchmarkParser, load, metadata, timed, write_results
 from joblib import Memory
 from sklearn.base import clone
-from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.neural_network import MLPClassifier
@@ -65,38 +58,23 @@ from skprune.svm import SVMPruner
 from skprune.tree import TreePruner
 
 RATES = [0.0, 0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.85, 0.9, 0.95]
-RESULTS = Path(__file__).parent / "results"
 
 
 def tree_family(quick):
     """A noisy classification problem and a tree pruner."""
-    n_samples = 2_000 if quick else 100_000
-    X, y = make_classification(
-        n_samples=n_samples,
-        n_features=20,
-        n_informative=10,
-        flip_y=0.2,
-        random_state=0,
-    )
+    X, y = load("search_tree", n_samples=2_000 if quick else None)
     return TreePruner(DecisionTreeClassifier(random_state=0), random_state=0), X, y
 
 
 def svm_family(quick):
     """A noisy classification problem and an RBF SVC pruner."""
-    n_samples = 600 if quick else 8_000
-    X, y = make_classification(
-        n_samples=n_samples,
-        n_features=20,
-        n_informative=10,
-        flip_y=0.05,
-        random_state=0,
-    )
+    X, y = load("search_svm", n_samples=600 if quick else None)
     return SVMPruner(SVC(), random_state=0), StandardScaler().fit_transform(X), y
 
 
 def mlp_family(quick):
     """Digits and a neuron pruner of a one-hidden-layer MLP."""
-    X, y = load_digits(return_X_y=True)
+    X, y = load("digits")
     if quick:
         X, y = X[:600], y[:600]
     # max_iter is a budget: the fit stops there unconverged (warnings muted).
@@ -107,17 +85,11 @@ def mlp_family(quick):
 FAMILIES = {"tree": tree_family, "svm": svm_family, "mlp": mlp_family}
 
 
-def timed(func):
-    start = time.perf_counter()
-    result = func()
-    return time.perf_counter() - start, result
-
-
 def time_base_fits(pruner, X, y, cv):
     """Five plain fits of the unpruned model, one per training fold."""
     total = 0.0
     for train, _ in cv.split(X, y):
-        seconds, _ = timed(lambda t=train: clone(pruner.estimator).fit(X[t], y[t]))
+        _, seconds = timed(clone(pruner.estimator).fit, X[train], y[train])
         total += seconds
     return total
 
@@ -129,7 +101,7 @@ def time_search(pruner, X, y, cv, memory):
         cv=cv,
         refit=False,
     )
-    seconds, _ = timed(lambda: search.fit(X, y))
+    _, seconds = timed(search.fit, X, y)
     results = search.cv_results_
     score_seconds = float(np.sum(results["mean_score_time"]) * cv.get_n_splits())
     return seconds, results["mean_test_score"], score_seconds
@@ -151,13 +123,17 @@ def bench_family(name, make_family, quick):
             )
         curve_runs.append(
             timed(
-                lambda: pruning_curve(
-                    pruner, X, y, prune_rates=RATES, cv=cv, return_train_score=False
-                )
+                pruning_curve,
+                pruner,
+                X,
+                y,
+                prune_rates=RATES,
+                cv=cv,
+                return_train_score=False,
             )
         )
     cached, cached_scores, score_seconds = min(cached_runs, key=lambda r: r[0])
-    curve_seconds, curve = min(curve_runs, key=lambda r: r[0])
+    curve, curve_seconds = min(curve_runs, key=lambda r: r[1])
     naive, naive_scores, _ = time_search(pruner, X, y, cv, None)
     base_fit_5 = min(base_fit_5_before, time_base_fits(pruner, X, y, cv))
     return {
@@ -207,15 +183,9 @@ def print_row(row):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small data")
+    parser = BenchmarkParser(__doc__.split("\n")[0])
     parser.add_argument(
         "--families", nargs="*", default=list(FAMILIES), choices=list(FAMILIES)
-    )
-    parser.add_argument(
-        "--output-dir",
-        default=str(RESULTS),
-        help="where the JSON goes (default: benchmarks/results)",
     )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)
@@ -230,22 +200,14 @@ def main(argv=None):
         rows.append(bench_family(name, FAMILIES[name], args.quick))
         print_row(rows[-1])
     print("targets: cached/fits <= 1.5, naive/cached >= 5, curve/cached <= 1")
-    out_dir = Path(args.output_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = "bench_search_quick" if args.quick else "bench_search"
+    stem = "bench_search"
     if sorted(args.families) != sorted(FAMILIES):
         # A run of some families does not overwrite the results of all.
         stem += "_" + "_".join(args.families)
-    out = out_dir / f"{stem}.json"
-    meta = {
-        "date": datetime.datetime.now().isoformat(timespec="seconds"),
-        "sklearn": sklearn.__version__,
-        "python": platform.python_version(),
-        "rates": RATES,
-        "cv": "KFold(5, shuffle=True, random_state=0)",
-    }
-    out.write_text(json.dumps({"meta": meta, "families": rows}, indent=2))
-    print(f"wrote {out}")
+    meta = metadata(
+        quick=args.quick, rates=RATES, cv="KFold(5, shuffle=True, random_state=0)"
+    )
+    write_results(args, stem, {"meta": meta, "families": rows})
 
 
 if __name__ == "__main__":

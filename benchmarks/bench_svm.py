@@ -60,31 +60,34 @@ classification problems. Run from the repository root::
 overwrite the full results.
 """
 
-import argparse
-import datetime
 import json
-import platform
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-import sklearn
+from _common import (
+    BenchmarkParser,
+    best_time,
+    cpu_timed,
+    metadata,
+    plot_rows,
+    pyplot,
+    save_figure,
+    svm_problem,
+    timed,
+    write_results,
+)
 from joblib import Memory
 from sklearn.base import clone, is_classifier
-from sklearn.datasets import load_digits, make_classification, make_friedman1
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.kernel_approximation import Nystroem
 from sklearn.linear_model import Ridge
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC, SVR, LinearSVC
+from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_info
 
-import skprune
 from skprune.svm import SVMPruner
 
 RATES = [0.0, 0.5, 0.8, 0.9, 0.95]
@@ -92,56 +95,10 @@ RATES = [0.0, 0.5, 0.8, 0.9, 0.95]
 REFITS = ["coef", None]
 
 
-def load_problem(name, quick, seed=0):
-    """(X_train, X_test, y_train, y_test, estimator) of split ``seed``."""
-    if name == "classification":
-        n_train, n_test = (3000, 1000) if quick else (20000, 5000)
-        X, y = make_classification(
-            n_samples=n_train + n_test,
-            n_features=30,
-            n_informative=10,
-            n_redundant=5,
-            flip_y=0.01,
-            random_state=0,
-        )
-        split = train_test_split(X, y, train_size=n_train, random_state=seed)
-        estimator = SVC()
-    elif name == "digits":
-        X, y = load_digits(return_X_y=True)
-        split = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-        estimator = SVC()
-    else:
-        n_train, n_test = (2000, 500) if quick else (8000, 2000)
-        X, y = make_friedman1(n_samples=n_train + n_test, noise=1.0, random_state=0)
-        split = train_test_split(X, y, train_size=n_train, random_state=seed)
-        mean, std = split[2].mean(), split[2].std()
-        split[2] = (split[2] - mean) / std
-        split[3] = (split[3] - mean) / std
-        estimator = SVR()
-    X_train, X_test, y_train, y_test = split
-    scaler = StandardScaler().fit(X_train)
-    return (
-        scaler.transform(X_train),
-        scaler.transform(X_test),
-        y_train,
-        y_test,
-        estimator,
-    )
-
-
-def best_time(func, repeats):
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def timed_fit(estimator, X, y):
-    wall, cpu = time.perf_counter(), time.process_time()
-    estimator.fit(X, y)
-    return time.perf_counter() - wall, time.process_time() - cpu
+    """Wall-clock and CPU seconds of ``estimator.fit(X, y)``."""
+    (_, cpu), wall = timed(cpu_timed, estimator.fit, X, y)
+    return wall, cpu
 
 
 def run_problem(name, args, memory):
@@ -189,14 +146,14 @@ def _print_runs(result):
 
 
 def run_split(name, args, memory, seed):
-    X_train, X_test, y_train, y_test, estimator = load_problem(name, args.quick, seed)
+    X_train, X_test, y_train, y_test, estimator = svm_problem(name, args.quick, seed)
     print(
         f"\n== {name} (split {seed}): {X_train.shape[0]} train x "
         f"{X_train.shape[1]} features, {X_test.shape[0]} test, {estimator!r}"
     )
     base = clone(estimator)
     fit_wall, fit_cpu = timed_fit(base, X_train, y_train)
-    base_predict = best_time(lambda: base.predict(X_test), args.repeats)
+    base_predict = best_time(base.predict, args.repeats, X_test)
     base_score = base.score(X_test, y_test)
     n_sv = len(base.support_)
     print(
@@ -225,7 +182,7 @@ def run_split(name, args, memory, seed):
             )
             wall, cpu = timed_fit(pruner, X_train, y_train)
             pruned = pruner.estimator_
-            predict = best_time(lambda p=pruned: p.predict(X_test), args.repeats)
+            predict = best_time(pruned.predict, args.repeats, X_test)
             score = pruned.score(X_test, y_test)
             run = {
                 "refit": refit,
@@ -262,7 +219,7 @@ def run_split(name, args, memory, seed):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             wall, _ = timed_fit(model, X_train, y_train)
-        predict = best_time(lambda m=model: m.predict(X_test), args.repeats)
+        predict = best_time(model.predict, args.repeats, X_test)
         score = model.score(X_test, y_test)
         nystroem.append(
             {
@@ -344,156 +301,85 @@ def check_targets(result):
 
 
 def plot(results, path):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:  # pragma: no cover
-        print("matplotlib not installed: no plot")
+    plt = pyplot()
+    if plt is None:
         return
     names = list(results["problems"])
     fig, axes = plt.subplots(3, len(names), figsize=(5 * len(names), 12), squeeze=False)
     for col, name in enumerate(names):
-        problem = results["problems"][name]
-        n_sv = problem["base"]["n_sv"]
-        ax = axes[0, col]
-        for refit, style in [("coef", "o-"), ("svm", "s--"), (None, "^:")]:
-            rows = [
-                r
-                for r in problem["runs"]
-                if r["refit"] == refit and r["criterion"] == "dual_coef"
-            ]
-            ax.plot(
-                [r["n_sv"] / n_sv for r in rows],
-                [r["score"] for r in rows],
-                style,
-                label=f"SVMPruner refit={refit!r}",
-            )
-        rows = [
-            r
-            for r in problem["runs"]
-            if r["refit"] == "coef" and r["criterion"] == "contribution"
-        ]
-        ax.plot(
-            [r["n_sv"] / n_sv for r in rows],
-            [r["score"] for r in rows],
-            "x-",
-            label="refit='coef', criterion='contribution'",
-        )
-        ny = problem["nystroem"]
-        ax.plot(
-            [r["n_components"] / n_sv for r in ny],
-            [r["score"] for r in ny],
-            "d-",
-            color="k",
-            label="Nystroem(k) + linear",
-        )
-        ax.axhline(problem["base"]["score"], color="grey", lw=0.8, label="unpruned")
-        low = min(r["score"] for r in problem["runs"] if r["refit"] == "coef")
-        low = min([low] + [r["score"] for r in ny])
-        ax.set_ylim(
-            max(low - 0.02, problem["base"]["score"] - 0.2),
-            problem["base"]["score"] + 0.01,
-        )
-        ax.set_xscale("log")
-        ax.set_xlabel("support vectors (or components) kept / unpruned")
-        ax.set_ylabel(problem["metric"])
-        ax.set_title(f"{name}: {problem['description']}, {n_sv} SV")
-        ax.legend(fontsize=7)
-        ax = axes[1, col]
-        rows = [
-            r
-            for r in problem["runs"]
-            if r["refit"] == "coef" and r["criterion"] == "dual_coef"
-        ]
-        ax.plot(
-            [r["prune_rate"] for r in rows],
-            [r["speedup"] for r in rows],
-            "o-",
-            label="pruned SVM predict speed-up",
-        )
-        ax.plot(
-            [r["prune_rate"] for r in ny],
-            [r["speedup"] for r in ny],
-            "d-",
-            color="k",
-            label="Nystroem predict speed-up",
-        )
-        pruned = [r for r in rows if r["prune_rate"] > 0]
-        ax.plot(
-            [r["prune_rate"] for r in pruned],
-            [r["prune_over_fit_wall"] for r in pruned],
-            "v--",
-            label="pruning time / SVM fit time",
-        )
-        ax.axhline(1.0, color="grey", lw=0.8)
-        ax.set_yscale("log")
-        ax.set_xlabel("prune_rate")
-        ax.legend(fontsize=7)
-        # Equal predict time: libsvm evaluates kernels one pair at a time,
-        # Nystroem with BLAS, so equal k is not equal time.
-        ax = axes[2, col]
-        ax.plot(
-            [r["speedup"] for r in rows],
-            [r["score"] for r in rows],
-            "o-",
-            label="SVMPruner refit='coef'",
-        )
-        ax.plot(
-            [r["speedup"] for r in ny],
-            [r["score"] for r in ny],
-            "d-",
-            color="k",
-            label="Nystroem(k) + linear",
-        )
-        ax.axhline(problem["base"]["score"], color="grey", lw=0.8, label="unpruned")
-        ax.set_ylim(
-            max(low - 0.02, problem["base"]["score"] - 0.2),
-            problem["base"]["score"] + 0.01,
-        )
-        ax.set_xscale("log")
-        ax.set_xlabel("predict speed-up over the unpruned SVM")
-        ax.set_ylabel(problem["metric"])
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    print(f"wrote {path}")
+        plot_problem(axes[:, col], name, results["problems"][name])
+    save_figure(fig, path)
 
 
-def run_metadata(args):
-    """Versions, machine, BLAS threads and the run's options."""
-    return {
-        "date": datetime.datetime.now().isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "sklearn": sklearn.__version__,
-        "numpy": np.__version__,
-        "skprune": skprune.__version__,
-        "machine": platform.machine(),
-        "processor": platform.processor(),
-        "blas": [
-            {k: lib.get(k) for k in ("internal_api", "version", "num_threads")}
-            for lib in threadpool_info()
-        ],
-        "quick": args.quick,
-        "repeats": args.repeats,
-    }
+def runs_of(problem, refit, criterion="dual_coef"):
+    return [
+        r
+        for r in problem["runs"]
+        if r["refit"] == refit and r["criterion"] == criterion
+    ]
+
+
+def plot_problem(axes, name, problem):
+    """Score against vectors kept, speed-ups, and score against speed-up."""
+    base, ny = problem["base"], problem["nystroem"]
+    n_sv = base["n_sv"]
+    black = dict(color="k", label="Nystroem(k) + linear")
+    coef_scores = [r["score"] for r in problem["runs"] if r["refit"] == "coef"]
+    low = min(coef_scores + [r["score"] for r in ny])
+    ylim = (max(low - 0.02, base["score"] - 0.2), base["score"] + 0.01)
+
+    ax = axes[0]
+    for refit, style in [("coef", "o-"), ("svm", "s--"), (None, "^:")]:
+        rows = runs_of(problem, refit)
+        label = f"SVMPruner refit={refit!r}"
+        plot_rows(ax, rows, lambda r: r["n_sv"] / n_sv, "score", style, label=label)
+    rows = runs_of(problem, "coef", "contribution")
+    label = "refit='coef', criterion='contribution'"
+    plot_rows(ax, rows, lambda r: r["n_sv"] / n_sv, "score", "x-", label=label)
+    plot_rows(ax, ny, lambda r: r["n_components"] / n_sv, "score", "d-", **black)
+    ax.set_xlabel("support vectors (or components) kept / unpruned")
+    ax.set_title(f"{name}: {problem['description']}, {n_sv} SV")
+
+    ax = axes[1]
+    rows = runs_of(problem, "coef")
+    plot_rows(ax, rows, "prune_rate", "speedup", "o-", label="pruned SVM speed-up")
+    plot_rows(ax, ny, "prune_rate", "speedup", "d-", color="k", label="Nystroem")
+    pruned = [r for r in rows if r["prune_rate"] > 0]
+    label = "pruning time / SVM fit time"
+    plot_rows(ax, pruned, "prune_rate", "prune_over_fit_wall", "v--", label=label)
+    ax.axhline(1.0, color="grey", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xlabel("prune_rate")
+
+    # Equal predict time: libsvm evaluates kernels one pair at a time,
+    # Nystroem with BLAS, so equal k is not equal time.
+    ax = axes[2]
+    plot_rows(ax, rows, "speedup", "score", "o-", label="SVMPruner refit='coef'")
+    plot_rows(ax, ny, "speedup", "score", "d-", **black)
+    ax.set_xlabel("predict speed-up over the unpruned SVM")
+
+    for ax in axes[[0, 2]]:
+        ax.axhline(base["score"], color="grey", lw=0.8, label="unpruned")
+        ax.set_ylim(*ylim)
+        ax.set_xscale("log")
+        ax.set_ylabel(problem["metric"])
+    for ax in axes:
+        ax.legend(fontsize=7)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small problems, < 1 min")
-    parser.add_argument("--repeats", type=int, default=None)
-    parser.add_argument(
+    parser = BenchmarkParser(__doc__.splitlines()[0])
+    parser.add_repeats(3, 2)
+    parser.add_sized_argument(
         "--digits-splits",
+        5,
+        2,
+        "random train/test splits of digits to average",
         type=int,
-        default=None,
-        help="random train/test splits of digits to average (default 5, quick 2)",
     )
     parser.add_argument(
         "--problems", nargs="+", default=["classification", "digits", "regression"]
     )
-    parser.add_argument("--output-dir", default=str(Path(__file__).parent / "results"))
     parser.add_argument(
         "--plot-only",
         metavar="JSON",
@@ -504,15 +390,15 @@ def main():
         path = Path(args.plot_only)
         plot(json.loads(path.read_text()), path.with_suffix(".png"))
         return
-    if args.repeats is None:
-        args.repeats = 2 if args.quick else 3
-    if args.digits_splits is None:
-        args.digits_splits = 2 if args.quick else 5
-    out = Path(args.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = "bench_svm_quick" if args.quick else "bench_svm"
     results = {
-        "meta": run_metadata(args),
+        "meta": metadata(
+            quick=args.quick,
+            repeats=args.repeats,
+            blas=[
+                {k: lib.get(k) for k in ("internal_api", "version", "num_threads")}
+                for lib in threadpool_info()
+            ],
+        ),
         "problems": {},
     }
     with tempfile.TemporaryDirectory() as cache:
@@ -523,10 +409,7 @@ def main():
     for name, problem in results["problems"].items():
         for target, (value, ok) in problem["targets"].items():
             print(f"{name:>14} {target:<45} {value:+.4f} {'met' if ok else 'MISSED'}")
-    path = out / f"{stem}.json"
-    path.write_text(json.dumps(results, indent=1, default=float))
-    print(f"wrote {path}")
-    plot(results, out / f"{stem}.png")
+    write_results(args, "bench_svm", results, plot)
 
 
 if __name__ == "__main__":

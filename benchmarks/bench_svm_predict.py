@@ -42,14 +42,19 @@ Results: ``bench_svm_predict.json`` and ``.png`` in ``--output-dir``
 (``--quick``: ``bench_svm_predict_quick.*``).
 """
 
-import argparse
-import json
-import time
 import warnings
-from pathlib import Path
 
 import numpy as np
-from bench_svm import load_problem, run_metadata
+from _common import (
+    BenchmarkParser,
+    best_times,
+    metadata,
+    plot_rows,
+    pyplot,
+    save_figure,
+    svm_problem,
+    write_results,
+)
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
@@ -109,19 +114,8 @@ def single_thread(func):
     return run
 
 
-def interleaved_best(methods, X, repeats):
-    """Best wall-clock time of every method, timed round-robin."""
-    best = dict.fromkeys(methods, np.inf)
-    for _ in range(repeats):
-        for name, func in methods.items():
-            start = time.perf_counter()
-            func(X)
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
-
-
 def run(args):
-    X_train, X_test, y_train, y_test, estimator = load_problem(
+    X_train, X_test, y_train, y_test, estimator = svm_problem(
         "classification", args.quick
     )
     base = clone(estimator).fit(X_train, y_train)
@@ -165,7 +159,7 @@ def measure_rate(pruner, base, args, X_train, y_train, X_test, y_test):
         for name, func in methods.items()
         if name not in ("unpruned_libsvm", "nystroem")
     }
-    times = interleaved_best(methods, X_test, args.repeats)
+    times = best_times(methods, args.repeats, X_test)
     row = {
         "prune_rate": pruner.prune_rate,
         "n_sv": kept,
@@ -227,13 +221,8 @@ def check_targets(result):
 
 
 def plot(result, path):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:  # pragma: no cover
-        print("matplotlib not installed: no plot")
+    plt = pyplot()
+    if plt is None:
         return
     rows = result["rates"]
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
@@ -243,44 +232,28 @@ def plot(result, path):
         ("nystroem", "nystroem_accuracy", "d-", "Nystroem(k) + LinearSVC"),
     ]
     for method, key, style, label in curves:
-        ax.plot(
-            [r["seconds"][method] * 1e3 for r in rows],
-            [r[key] for r in rows],
-            style,
-            label=label,
-        )
+        milliseconds = lambda r, m=method: r["seconds"][m] * 1e3  # noqa: E731
+        plot_rows(ax, rows, milliseconds, key, style, label=label)
     ax.set_xscale("log")
     ax.set_xlabel(f"predict time of {result['n_test']} rows (ms, best of repeats)")
     ax.set_ylabel("test accuracy")
     ax.set_title(f"SVC with {result['n_sv']} SV, pruned at {RATES}", fontsize=8)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    print(f"wrote {path}")
+    save_figure(fig, path)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small problem")
-    parser.add_argument("--repeats", type=int, default=None)
-    parser.add_argument("--output-dir", default=str(Path(__file__).parent / "results"))
+    parser = BenchmarkParser(__doc__.splitlines()[0])
+    parser.add_repeats(5, 3, help="interleaved timed calls of every method, best kept")
     args = parser.parse_args()
-    if args.repeats is None:
-        args.repeats = 3 if args.quick else 5
     result = run(args)
     result["equal_time"] = equal_time_comparison(result["rates"])
     result["targets"] = check_targets(result)
-    result["meta"] = run_metadata(args)
+    result["meta"] = metadata(quick=args.quick, repeats=args.repeats)
     print("== targets")
     for target, (value, ok) in result["targets"].items():
         print(f"{target:<40} {value:8.2f} {'met' if ok else 'MISSED'}")
-    out = Path(args.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = "bench_svm_predict_quick" if args.quick else "bench_svm_predict"
-    path = out / f"{stem}.json"
-    path.write_text(json.dumps(result, indent=1, default=float))
-    print(f"wrote {path}")
-    plot(result, out / f"{stem}.png")
+    write_results(args, "bench_svm_predict", result, plot)
 
 
 if __name__ == "__main__":

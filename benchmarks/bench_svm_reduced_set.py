@@ -15,7 +15,7 @@ part; ``SVC`` with the RBF kernel, ``gamma="scale"``):
 - ``hpc_data`` (4 classes, 4,331 rows, stored sorted by class),
   ``credit_data`` (4,454 rows, missing values), ``mlc_churn`` (5,000
   rows) and ``OJ`` (1,070 rows): real sets shipped inside packages of the
-  ``benchmark`` extra (``benchmarks/real_data.py``), loaded in the order they
+  ``benchmark`` extra (``benchmarks/_common.py``), loaded in the order they
   ship in; 70/30 stratified split, missing values imputed by the training
   medians, ``SVC()``;
 - ``<real set>_tuned``: the same splits, with ``C`` chosen for both the SVC
@@ -46,29 +46,31 @@ Results are printed and written to
 ``benchmarks/results/bench_svm_reduced_set.json``. Run from the repository
 root::
 
-    python benchmarks/bench_svm_reduced_set.py
+    python benchmarks/bench_svm_reduced_set.py           # about 5 minutes
+    python benchmarks/bench_svm_reduced_set.py --quick   # digits and OJ, --splits 1
+
+``--quick`` writes ``bench_svm_reduced_set_quick.json``.
 """
 
-import argparse
-import datetime
-import json
 import math
-import platform
-import time
 import warnings
-from pathlib import Path
 
 import numpy as np
-import real_data  # benchmarks/real_data.py, beside this script
-import sklearn
-from sklearn.datasets import load_breast_cancer, load_digits, make_classification
+from _common import (
+    BenchmarkParser,
+    load,
+    metadata,
+    missing_packages,
+    standardize,
+    svm_problem,
+    timed,
+    write_results,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
-from sklearn.impute import SimpleImputer
 from sklearn.kernel_approximation import Nystroem
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
 
 from skprune.svm import SVMPruner
@@ -80,6 +82,9 @@ REAL = ["hpc_data", "credit_data", "mlc_churn", "OJ"]
 # The real sets again, with C tuned for both the SVM and Nystroem's LinearSVC.
 TUNED_SUFFIX = "_tuned"
 TUNED = [name + TUNED_SUFFIX for name in REAL]
+PROBLEMS = [*SYNTHETIC, *BUNDLED, *REAL, *TUNED]
+# Small sets, one split each at least: a smoke test of every method.
+QUICK_PROBLEMS = ["digits", "OJ"]
 # The pruner's settings of every method compared.
 METHODS = {
     "eliminate": {},
@@ -101,46 +106,17 @@ def load_problem(name, seed):
     if name.endswith(TUNED_SUFFIX):
         *split, _ = load_problem(name.removesuffix(TUNED_SUFFIX), seed)
         return (*split, tuned(SVC(), "C"))
-    if name == "classification":
-        X, y = make_classification(
-            n_samples=25000,
-            n_features=30,
-            n_informative=10,
-            n_redundant=5,
-            flip_y=0.01,
-            random_state=0,
-        )
-        split = train_test_split(X, y, train_size=20000, random_state=seed)
-        estimator = SVC()
-    elif name == "three_class":
-        X, y = make_classification(
-            n_samples=8000,
-            n_features=20,
-            n_informative=10,
-            n_clusters_per_class=2,
-            n_classes=3,
-            random_state=0,
-        )
+    if name in ("classification", "digits"):
+        return svm_problem(name, seed=seed)
+    X, y = load(name)
+    if name == "three_class":
         split = train_test_split(X, y, train_size=6000, random_state=seed)
         estimator = SVC(C=3)
     else:
-        if name in real_data.CLASSIFICATION:
-            X, y, _ = real_data.load(name)
-        else:
-            loader = load_digits if name == "digits" else load_breast_cancer
-            X, y = loader(return_X_y=True)
         split = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
         estimator = SVC()
     X_train, X_test, y_train, y_test = split
-    scaler = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
-    scaler.fit(X_train)
-    return (
-        scaler.transform(X_train),
-        scaler.transform(X_test),
-        y_train,
-        y_test,
-        estimator,
-    )
+    return (*standardize(X_train, X_test), y_train, y_test, estimator)
 
 
 def tuned(estimator, param):
@@ -155,9 +131,7 @@ def fit_svm(estimator, X, y):
         # Only the chosen C: the timed fit below is the one refit.
         C = estimator.set_params(refit=False).fit(X, y).best_params_["C"]
         estimator = SVC(C=C)
-    start = time.perf_counter()
-    svm = estimator.fit(X, y)
-    return svm, time.perf_counter() - start
+    return timed(estimator.fit, X, y)
 
 
 def n_splits(n_test, minimum):
@@ -189,9 +163,7 @@ def run_split(name, seed, max_iter):
             )
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", ConvergenceWarning)
-                start = time.perf_counter()
-                pruner.fit(X_train, y_train)
-                prune_time = time.perf_counter() - start
+                _, prune_time = timed(pruner.fit, X_train, y_train)
             entry[method] = {
                 "score": pruner.score(X_test, y_test),
                 "k": int(pruner.n_units_after_),
@@ -232,21 +204,16 @@ def mean_rows(rows):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--splits", type=int, default=3)
+    parser = BenchmarkParser(__doc__.splitlines()[0])
+    parser.add_sized_argument(
+        "--splits", 3, 1, "random splits of a problem, at least", type=int
+    )
     parser.add_argument("--max-iter", type=int, default=100)
-    parser.add_argument(
-        "--problems",
-        nargs="+",
-        default=[*SYNTHETIC, *BUNDLED, *REAL, *TUNED],
-    )
-    parser.add_argument(
-        "--output-dir",
-        default=str(Path(__file__).parent / "results"),
-        help="where the JSON goes (default: benchmarks/results)",
-    )
+    parser.add_argument("--problems", nargs="+", default=None)
     args = parser.parse_args()
-    missing = real_data.missing_packages()
+    if args.problems is None:
+        args.problems = QUICK_PROBLEMS if args.quick else PROBLEMS
+    missing = missing_packages()
     if missing and set(args.problems) & {*REAL, *TUNED}:
         parser.error(f"the real data sets need the benchmark extra: {missing} missing")
     results = {}
@@ -271,19 +238,13 @@ def main():
                     for m in [*METHODS, "nystroem"]
                 )
             )
-    meta = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-        "sklearn": sklearn.__version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-        "max_iter": args.max_iter,
-        "splits": args.splits,
-    }
-    out_dir = Path(args.output_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / "bench_svm_reduced_set.json"
-    out.write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
-    print(f"written {out.name}")
+    meta = metadata(
+        quick=args.quick,
+        max_iter=args.max_iter,
+        splits=args.splits,
+        problems=args.problems,
+    )
+    write_results(args, "bench_svm_reduced_set", {"meta": meta, "results": results})
 
 
 if __name__ == "__main__":

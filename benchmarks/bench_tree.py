@@ -354,7 +354,9 @@ def size_row(method, rate, pruner, X_test, y_test, seconds=None):
 
 def auto_cost_complexity_row(X_train, y_train, X_test, y_test, fit_time):
     """Cost-complexity "auto" refits the tree 5 times: fit the real pruner."""
-    pruner = TreePruner(new_tree(), method="cost_complexity", prune_rate="auto")
+    pruner = TreePruner(
+        new_tree(), method="cost_complexity", prune_rate="auto", random_state=SEED
+    )
     pruner, seconds = timed(pruner.fit, X_train, y_train)
     row = size_row("cost_complexity", "auto", pruner, X_test, y_test, seconds)
     row["fit_time_ratio"] = seconds / fit_time

@@ -7,6 +7,7 @@ What is timed, and how often, is printed in the header.
 
 import argparse
 import sys
+import textwrap
 import time
 import warnings
 from contextlib import contextmanager
@@ -156,6 +157,10 @@ class Demo:
     def say(self, message):
         print(message, file=self.out, flush=True)
 
+    def say_paragraph(self, text):
+        """``text`` wrapped to a terminal's width, continued lines indented."""
+        self.say(textwrap.fill(text, width=88, subsequent_indent="  "))
+
     @contextmanager
     def step(self, what):
         """Print ``what``, then how long it took, on one progress line."""
@@ -236,8 +241,9 @@ def tree_rows(data, demo):
     X_grow, X_prune, y_grow, y_prune = train_test_split(
         X_train, y_train, test_size=0.25, random_state=0, stratify=y_train
     )
-    # A tree predicts in microseconds: many rows, or the ratio is call overhead.
-    timing_repeat = 50
+    # A tree predicts in microseconds: more rows, or the ratio is call overhead
+    # (but short calls, which a busy machine interrupts less often).
+    timing_repeat = 5
     setups = {
         "cost_complexity": (
             demo.baseline("tree", clone(base), (X_train, y_train), data, timing_repeat),
@@ -279,7 +285,7 @@ def forest_rows(data, demo):
 
     X_train, _, y_train, _ = data
     forest = RandomForestClassifier(n_estimators=100, random_state=0)
-    baseline = demo.baseline("forest", clone(forest), (X_train, y_train), data, 5)
+    baseline = demo.baseline("forest", clone(forest), (X_train, y_train), data, 2)
     cache = InMemoryCache()
     with demo.step("caching a fitted forest for the pruners"):
         # prune_rate=0 with a leaf method: the forest itself, now cached.
@@ -330,7 +336,7 @@ def mlp_rows(data, demo):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         # Many rows: a small network's predict is otherwise mostly call overhead.
-        baseline = demo.baseline("MLPClassifier", mlp, (X_train, y_train), data, 40)
+        baseline = demo.baseline("MLPClassifier", mlp, (X_train, y_train), data, 20)
     rows = []
     neuron_rates = demo.rates((0.0, 0.5, 0.75, 0.9), (0.75,))
     for method, rates in (("neuron", neuron_rates), ("weight", (0.9,))):
@@ -376,7 +382,6 @@ def cnn_rows(data, demo):
     torch.manual_seed(0)
     net = NeuralNetClassifier(
         DigitsCNN,
-        module__channels=CNN_CHANNELS,
         criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.Adam,
         lr=0.003,
@@ -387,21 +392,17 @@ def cnn_rows(data, demo):
     )
     rows = []
     with one_torch_thread(torch):
-        baseline = demo.baseline("DigitsCNN", net, train_images, images, 2)
-        for rate in demo.rates((0.0, 0.5, 0.75), (0.5,)):
+        baseline = demo.baseline("DigitsCNN", net, train_images, images, 1)
+        for rate in demo.rates((0.0, 0.5, 0.75), (0.75,)):
             pruner = ConvPruner(
                 FrozenEstimator(baseline.model),
                 prune_rate=rate,
-                fine_tune_epochs=demo.rates(3, 1),
+                fine_tune_epochs=5,
                 random_state=0,
             )
             label = ("filter", rate)
             rows.append(demo.prune_row(label, pruner, train_images, baseline))
     return rows
-
-
-# Filters of DigitsCNN's two convolutions: small, so that the demo stays quick.
-CNN_CHANNELS = (16, 32)
 
 
 def format_table(rows):
@@ -459,7 +460,10 @@ SECTIONS = {
         "What it buys: a smaller tree to store and read. reduced_error grows its "
         "tree on 75% of the training data and prunes on the rest. A tree's "
         "predict time follows its depth and scikit-learn's input checks, so "
-        "pruning shrinks a tree more than it speeds it up (see the tree guide).",
+        "pruning shrinks a tree more than it speeds it up (see the tree guide). "
+        'Cost: cost_complexity "auto" is given the unfitted tree, as a user '
+        "would: it grows its own and one per cross-validation fold, and its cost "
+        "counts them all; reduced_error's is in fits of its tree grown on 75%.",
         {
             "cost_complexity": "a fixed prune_rate trades accuracy for size; "
             'prune_rate="auto" picks the size by cross-validation instead.',
@@ -477,7 +481,9 @@ SECTIONS = {
         "What it buys: select keeps the trees whose average errs least on the "
         "out-of-bag rows (ordered aggregation), and fewer trees predict "
         "proportionally faster. cost_complexity halves every tree's leaves: "
-        "smaller, barely faster.",
+        "smaller, barely faster. Cost: the pruners find the fitted forest in a "
+        "cache, and their fit includes that lookup (a hash of the training "
+        "data).",
         {
             "select": 'too few trees for this data; prune_rate="auto" keeps the '
             "number of trees with the least out-of-bag error.",
@@ -516,8 +522,7 @@ SECTIONS = {
         },
     ),
     "cnn": Section(
-        f"ConvPruner(skorch NeuralNetClassifier(DigitsCNN(channels={CNN_CHANNELS}))); "
-        "units = conv filters",
+        "ConvPruner(skorch NeuralNetClassifier(DigitsCNN)); units = conv filters",
         cnn_rows,
         "What it buys: filters are removed from every Conv2d, and the layers "
         "rebuilt smaller (with their BatchNorm and the Linear head); the net is "
@@ -560,7 +565,7 @@ def parse_args(argv):
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="fewer prune rates, shorter trainings and 2 timing rounds",
+        help="fewer prune rates, shorter trainings and 3 timing rounds",
     )
     parser.add_argument(
         "--rounds",
@@ -568,7 +573,7 @@ def parse_args(argv):
         default=None,
         help="timing rounds: each model's predict is called 3 times a round, "
         "unpruned and pruned in turn, and the fastest call kept (default: 5, "
-        "or 2 with --quick)",
+        "or 3 with --quick)",
     )
     args = parser.parse_args(argv)
     unknown = [f for f in args.families if f not in SECTIONS]
@@ -577,47 +582,30 @@ def parse_args(argv):
             f"unknown family {unknown[0]!r}; choose from {', '.join(SECTIONS)}"
         )
     if args.rounds is None:
-        args.rounds = 2 if args.quick else 5
+        args.rounds = 3 if args.quick else 5
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
     return args
 
 
 def header(rounds):
-    """What the tables show, what was timed and how often."""
-    return (
-        "skprune demo: load_digits (1797 samples, 64 features, 10 classes), "
-        "every model and pruner seeded.\n"
+    """What the tables show, what was timed and how often: one paragraph each."""
+    return [
+        "skprune demo: load_digits (1797 samples, 64 features, 10 classes); "
+        "every model and pruner is seeded.",
         "test accuracy: on a 30% test split, unpruned -> pruned; * marks a loss "
-        "of over a point, explained under the table.\n"
-        "prune cost: one run of the pruner's fit, in fits of the unpruned "
-        "model (one run too). The pruners get the fitted model frozen, so "
-        "their fit is the pruning (and any fine-tuning) alone; the exceptions "
-        "are said under their tables.\n"
-        "predict speed-up: unpruned predict time / pruned, each the fastest "
-        f"of {rounds * CALLS_PER_ROUND} calls ({rounds} rounds of "
-        f"{CALLS_PER_ROUND}, in turn) on repeated test rows, timed apart from "
-        "the pruning; ~1x: within timing noise; same model: nothing removed, "
-        "not timed.\n"
-        "Models run on one thread; figures in s or x vary from run to run."
-    )
-
-
-def footer(families):
-    """Where the costs of the sections come from, when one is special."""
-    lines = []
-    if "tree" in families:
-        lines.append(
-            'tree: cost_complexity "auto" fits its own tree and one per '
-            "cross-validation fold; its cost counts them. reduced_error's "
-            "cost is in fits of its tree grown on 75%."
-        )
-    if "forest" in families:
-        lines.append(
-            "forest: the pruners find the fitted forest in a cache; their cost "
-            "includes that lookup (a hash of the training data)."
-        )
-    return lines
+        "of over a point, explained under the table.",
+        "prune cost: one run of the pruner's fit, in fits of the unpruned model "
+        "(one run too). The pruners get the fitted model frozen, so their fit is "
+        "the pruning (and any fine-tuning) alone; the exceptions are said under "
+        "their tables.",
+        "predict speed-up: unpruned predict time / pruned, each the fastest of "
+        f"{rounds} rounds of {CALLS_PER_ROUND} calls, in turn, on repeated test "
+        "rows, timed apart from the pruning. ~1x: within timing noise; same "
+        "model: nothing removed, not timed.",
+        "Models run on one thread. Figures in s or x (a ratio of times) vary "
+        "from run to run, the rest repeats exactly.",
+    ]
 
 
 def run(families, demo):
@@ -632,13 +620,10 @@ def run(families, demo):
             demo.say(f"\n{section.title}")
             rows = section.make_rows(data, demo)
             demo.say(format_table(rows))
-            demo.say(section.note)
+            demo.say_paragraph(section.note)
             for note in loss_notes(rows, section.loss_reasons):
-                demo.say(note)
-    demo.say("")
-    for line in footer(families):
-        demo.say(line)
-    demo.say(f"The demo took {time.perf_counter() - start:.1f} s.")
+                demo.say_paragraph(note)
+    demo.say(f"\nThe tables took {time.perf_counter() - start:.1f} s.")
 
 
 def load_scaled_digits():
@@ -659,7 +644,8 @@ def main(argv=None):
         print(TORCH_HINT, file=sys.stderr)
         return 2
     demo = Demo(quick=args.quick, rounds=args.rounds)
-    demo.say(header(args.rounds))
+    for paragraph in header(args.rounds):
+        demo.say_paragraph(paragraph)
     run(families, demo)
     if not torch_ok and not args.families:
         demo.say("\n" + TORCH_HINT)

@@ -38,8 +38,10 @@ CALLS_PER_ROUND = 3
 # twice gives on a busy machine: it is printed as "~1x", not as a result.
 NOISE_BAND = 1.25
 
-# A row that loses more test accuracy than this gets its method's explanation.
+# A row that loses more test accuracy than this is marked, and its method's
+# explanation printed under the table.
 NOTABLE_LOSS = 0.01
+LOSS_MARK = " *"
 
 
 def fastest_call(predict, X, calls):
@@ -152,6 +154,7 @@ class Demo:
         self.out = sys.stdout if out is None else out
 
     def rates(self, full, quick):
+        """``quick`` under ``--quick``, else ``full``."""
         return quick if self.quick else full
 
     def say(self, message):
@@ -183,49 +186,47 @@ class Demo:
         )
 
     def prune_row(self, label, pruner, fit_data, baseline, speed_columns=None):
-        """Fit ``pruner`` (timed alone), time its predict, return its table row.
-
-        A speed column whose pruned predict is the unpruned model itself (no
-        unit removed, and the same predict function) is not timed.
-        """
+        """Fit ``pruner`` (timed alone), time its predict, return its table row."""
         speed_columns = speed_columns or DEFAULT_SPEED_COLUMNS
         method, rate = label
-        _, X_test, _, y_test = baseline.data
         _, prune_seconds = timed(pruner.fit, *fit_data)
-        same_size = pruner.n_params_after_ == pruner.n_params_before_
-        timed_columns = {
-            column: get_predict(pruner)
-            for column, get_predict in speed_columns.items()
-            if not (same_size and get_predict is estimator_predict)
-        }
         with self.step(
             f"{method} prune_rate={rate}: pruned in {prune_seconds:.3f} s; "
             "timing predict"
         ):
-            speedups = dict(
-                zip(
-                    timed_columns,
-                    baseline.timer.speedups(list(timed_columns.values())),
-                    strict=True,
-                )
-            )
+            speeds = speed_cells(pruner, baseline.timer, speed_columns)
+        _, X_test, _, y_test = baseline.data
         accuracy = pruner.score(X_test, y_test)
         loses = baseline.accuracy - accuracy > NOTABLE_LOSS
-        row = {
+        return {
             "method": method,
             "prune_rate": rate if isinstance(rate, str) else f"{rate:.2f}",
             "units": f"{pruner.n_units_before_} -> {pruner.n_units_after_}",
             "params": f"{pruner.n_params_before_} -> {pruner.n_params_after_}",
             "test accuracy": f"{baseline.accuracy:.3f} -> {accuracy:.3f}"
-            + (" *" if loses else ""),
+            + (LOSS_MARK if loses else ""),
             "prune cost": format_cost(prune_seconds, baseline.fit_seconds),
+            **speeds,
         }
-        for column in speed_columns:
-            if column in speedups:
-                row[column] = format_speedup(speedups[column])
-            else:
-                row[column] = "same model"
-        return row
+
+
+def speed_cells(pruner, timer, speed_columns):
+    """Each speed column's cell: the timed speed-up, or ``"same model"``.
+
+    A column whose predict is the unpruned model's own (nothing removed,
+    predicted by ``estimator_``) is not timed: the ratio would be noise.
+    """
+    same_size = pruner.n_params_after_ == pruner.n_params_before_
+    to_time = {
+        column: get_predict(pruner)
+        for column, get_predict in speed_columns.items()
+        if not (same_size and get_predict is estimator_predict)
+    }
+    speedups = dict(zip(to_time, timer.speedups(list(to_time.values())), strict=True))
+    return {
+        column: format_speedup(speedups[column]) if column in speedups else "same model"
+        for column in speed_columns
+    }
 
 
 def tree_rows(data, demo):
@@ -422,7 +423,7 @@ def format_table(rows):
 def loss_notes(rows, reasons):
     """The reason of every method with a row that lost over a point."""
     losing = dict.fromkeys(
-        row["method"] for row in rows if row["test accuracy"].endswith("*")
+        row["method"] for row in rows if row["test accuracy"].endswith(LOSS_MARK)
     )
     return [f"* {method}: {reasons[method]}" for method in losing]
 
@@ -514,9 +515,10 @@ SECTIONS = {
         "pruning zeroes weights in arrays of the same shape (smaller when stored "
         "sparse, not faster). Both are fine-tuned after pruning.",
         {
-            "neuron": "too few hidden units left for a short fine-tuning to "
-            "recover; more fine_tune_epochs or n_iterations, or "
-            'prune_rate="auto", which stops within tol of the unpruned score.',
+            "neuron": "too few hidden units left for the default fine-tuning "
+            '(fine_tune_epochs="auto", a quarter of the training epochs) to '
+            "recover; more fine_tune_epochs recover more, or "
+            'prune_rate="auto" stops within tol of the unpruned score.',
             "weight": "too few weights left; a lower prune_rate, or more "
             "fine_tune_epochs.",
         },

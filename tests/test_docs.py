@@ -93,7 +93,9 @@ def test_every_user_guide_page_has_doctests(page):
     assert ">>> " in page.read_text(), page.name
 
 
-@pytest.mark.parametrize("path", [*PAGES, ROOT / "CHANGELOG.md"], ids=str)
+@pytest.mark.parametrize(
+    "path", [*PAGES, ROOT / "CHANGELOG.md"], ids=lambda p: str(p.relative_to(ROOT))
+)
 def test_no_project_history(path):
     found = HISTORY.findall(path.read_text())
     assert not found, (path.name, found)

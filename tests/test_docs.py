@@ -1,6 +1,7 @@
 """The documentation builds without a warning, running the gallery examples."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -68,3 +69,51 @@ def test_every_torch_install_hint_gives_the_same_command():
     ):
         assert TORCH_INSTALL_COMMAND in (ROOT / path).read_text(), path
     assert 'skprune[torch]"' not in (ROOT / "skprune/_demo.py").read_text()
+
+
+# -- What the pages say -------------------------------------------------------
+
+USER_GUIDE = sorted((ROOT / "docs" / "user_guide").glob("*.rst"))
+PAGES = sorted((ROOT / "docs").rglob("*.rst"))
+PAGES = [p for p in PAGES if not set(p.relative_to(ROOT).parts) & set(GENERATED)]
+
+# Project history belongs in git, not in the pages: these phrases tell it.
+# scikit-learn's own issues ("scikit-learn issue #25612") are references.
+HISTORY = re.compile(
+    r"(?<!scikit-learn )\bissues? #?\d+|\(#\d+|\bwithdrawn\b|\b(first|second|"
+    r"third) round\b|\bprevious (run|defaults|session)\b|\bsince the previous\b",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("page", USER_GUIDE, ids=lambda p: p.name)
+def test_every_user_guide_page_has_doctests(page):
+    # pytest runs the pages' examples (--doctest-glob=*.rst): a page without
+    # one has nothing that keeps its code working.
+    assert ">>> " in page.read_text(), page.name
+
+
+@pytest.mark.parametrize(
+    "path", [*PAGES, ROOT / "CHANGELOG.md"], ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_no_project_history(path):
+    found = HISTORY.findall(path.read_text())
+    assert not found, (path.name, found)
+
+
+def test_cited_results_files_exist():
+    cited = {
+        name
+        for page in PAGES
+        for name in re.findall(r"benchmarks/results/([\w.-]+)", page.read_text())
+    }
+    assert cited, "the measured sections cite no results file"
+    missing = sorted(n for n in cited if not (ROOT / "benchmarks/results" / n).exists())
+    assert not missing
+
+
+@pytest.mark.parametrize("page", ["docs/install.rst", "docs/user_guide/common.rst"])
+def test_every_family_is_named(page):
+    text = (ROOT / page).read_text()
+    for module in ("tree", "ensemble", "svm", "neural_network", "torch"):
+        assert f"skprune.{module}" in text or f":class:`{module}." in text, module

@@ -10,12 +10,12 @@ from skprune._optional import torch_extra_installed
 
 # skprune.torch needs the optional "torch" extra: without it (or with a broken
 # install) its modules and their doctests cannot be imported.
-# tests/test_torch.py skips itself.
+# tests/test_torch.py skips itself; the CNN guide's examples need the extra too.
 # docs/conf.py is Sphinx's configuration, not a module to doctest: importing
 # it copies the notebooks into docs/.
 collect_ignore = ["docs/conf.py"]
 if not torch_extra_installed():
-    collect_ignore.append("skprune/torch")
+    collect_ignore += ["skprune/torch", "docs/user_guide/cnn.rst"]
 
 
 @pytest.fixture(autouse=True)

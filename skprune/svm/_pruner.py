@@ -17,7 +17,8 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
-from ..base import BasePruner, _estimator_has, _warn_once
+from ..base import BasePruner, _estimator_has
+from ..utils import cache_reusable
 from . import _fast_predict
 from ._accelerated import LIBSVM_CLASSES, OneClassSVM, as_libsvm_model
 from ._exact import exact_reduction
@@ -633,16 +634,12 @@ class SVMPruner(BasePruner):
         # A callable criterion's hash need not follow its behaviour, and
         # without an int random_state every fit draws new tie-breaking keys:
         # neither can be served from the cache.
-        cacheable = self.memory is not None and isinstance(self.criterion, str)
-        if cacheable and not isinstance(self.random_state, Integral):
-            cacheable = False
-            _warn_once(
-                "memory caches the SVM's fit but not its factorised refit "
-                "unless random_state is an int (every fit draws new "
-                "tie-breaking keys and fitting subsample): each prune rate "
-                "is refitted in full. Set random_state to an int.",
-                stacklevel=6,
-            )
+        cacheable = isinstance(self.criterion, str) and cache_reusable(
+            self.memory,
+            self.random_state,
+            "the factorised refit (the SVM's fit is still cached)",
+            stacklevel=6,
+        )
         n_leading = None
         if len(target_list) == 1 and not cacheable:
             n_leading = target_list[0]
@@ -721,10 +718,9 @@ class SVMPruner(BasePruner):
     # -- "auto" -----------------------------------------------------------------
 
     def _holdout(self, y, n_samples, rng):
-        fit_idx, val_idx = self._holdout_indices(
-            y, n_samples, purpose="prune_rate='auto'", rng=rng
+        return self._holdout_indices(
+            y, n_samples, purpose="prune_rate='auto'", random_state=rng, sort=True
         )
-        return np.sort(fit_idx), np.sort(val_idx)
 
     def _prune_auto(self, ctx, X, y, weight, val_idx):
         layout = ctx.layout

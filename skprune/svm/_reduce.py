@@ -46,6 +46,8 @@ import scipy.linalg as sl
 from sklearn.utils import gen_batches
 from threadpoolctl import ThreadpoolController
 
+from ..utils import n_kept
+
 # Kernel blocks are computed in row chunks of about this many entries (32 MB).
 _CHUNK_ENTRIES = 2**22
 
@@ -130,7 +132,7 @@ def score_vectors(criterion, dual_coef, kernel_norms):
 def target_counts(n_support, prune_rate):
     """Vectors to keep per class: ``ceil((1 - prune_rate) * n)``, at least 1."""
     return np.array(
-        [max(1, math.ceil(round((1 - prune_rate) * n, 9))) for n in n_support],
+        [n_kept(n, prune_rate) for n in n_support],
         dtype=np.intp,
     )
 

@@ -8,8 +8,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR, LinearSVC
 
 from skprune.svm import SVMPruner
+from skprune.svm._fast_predict import pair_values
 from skprune.svm._libsvm_model import SVLayout, dense_dual_coef
-from skprune.svm._reduce import pair_values
 
 
 def _inverse_sqrt(gram):

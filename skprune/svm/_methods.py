@@ -20,6 +20,7 @@ from ._exact import exact_reduction
 from ._kernels import SVKernel
 from ._libsvm_model import SVLayout, dense_dual_coef
 from ._reduced_set import SUPPORTED_KERNELS, construct_reduced_set
+from ._refits import REFITS
 
 
 class Elimination:
@@ -95,6 +96,77 @@ class Exact:
 
 
 METHODS = {"eliminate": Elimination, "exact": Exact, "reduced_set": ReducedSet}
+
+
+def pruning_rules(params, svm):
+    """The method and refit objects of ``params``, checked against each other.
+
+    Each is built from the parameters it declares, and nothing else.
+
+    Parameters
+    ----------
+    params : dict
+        The pruner's parameters (``get_params(deep=False)``).
+    svm : libsvm estimator
+        The SVM to prune, fitted or not.
+    """
+    method_name, refit_name = params["method"], params["refit"]
+    method, refit = METHODS[method_name], REFITS[refit_name]
+    if refit_name not in method.refits:
+        raise ValueError(
+            f"refit={refit_name!r} sets the coefficients of the vectors the "
+            f"elimination keeps; method={method_name!r} does not use it. Use "
+            "method='eliminate'."
+        )
+    if not isinstance(svm, refit.estimators):
+        raise ValueError(
+            f"refit={refit_name!r} {refit.requirement}: it needs an "
+            f"{refit.estimators[0].__name__}, got {type(svm).__name__}. Use "
+            "refit='coef'."
+        )
+    kernel = svm.kernel
+    if method.kernels is not None and (
+        callable(kernel) or kernel not in method.kernels
+    ):
+        name = "a callable" if callable(kernel) else repr(kernel)
+        raise ValueError(
+            f"method={method_name!r} {method.kernel_requirement} "
+            f"({', '.join(method.kernels)}); got kernel={name}. Use "
+            "method='eliminate'."
+        )
+    return _build(method, params), _build(refit, params)
+
+
+def check_precomputed_kernel(svm, X, frozen, auto, refit_name, refit):
+    """A precomputed kernel can neither be split nor refitted without its Gram.
+
+    Raised before any fit. ``frozen``: whether ``svm`` is fitted already;
+    ``auto``: whether part of the samples is held out.
+    """
+    if callable(svm.kernel) or svm.kernel != "precomputed":
+        return
+    if auto and not frozen:
+        raise ValueError(
+            "prune_rate='auto' holds out part of the samples and fits the SVM "
+            "on the rest, which a precomputed kernel does not allow (the "
+            "pruned model must accept kernels against all training samples). "
+            "Use a numeric prune_rate, or wrap the fitted SVM in "
+            "FrozenEstimator."
+        )
+    if frozen and refit.needs_sv_kernel:
+        n_train = svm.shape_fit_[0]
+        shape = getattr(X, "shape", None)
+        if shape is None or tuple(shape[:2]) != (n_train, n_train):
+            raise ValueError(
+                f"refit={refit_name!r} with kernel='precomputed' needs the kernel "
+                "between the support vectors: pass the training Gram matrix, "
+                f"of shape ({n_train}, {n_train}), as X; got X of shape "
+                f"{shape}. refit=None needs no Gram matrix."
+            )
+
+
+def _build(rule, params):
+    return rule(**{name: params[name] for name in rule.parameters})
 
 
 class PruningContext:

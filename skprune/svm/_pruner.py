@@ -3,11 +3,12 @@
 import copy
 import time
 from contextlib import contextmanager
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import is_classifier
+from sklearn.base import is_regressor
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.svm import LinearSVC, LinearSVR
 from sklearn.utils import _safe_indexing, check_random_state
@@ -20,7 +21,12 @@ from ..utils import take_rows, warn_once
 from ._accelerated import LIBSVM_CLASSES, OneClassSVM, as_libsvm_model
 from ._fast_predict import blas_threads_for, predict_as
 from ._libsvm_model import SVLayout
-from ._methods import METHODS, PruningContext
+from ._methods import (
+    METHODS,
+    PruningContext,
+    check_precomputed_kernel,
+    pruning_rules,
+)
 from ._reduce import CRITERIA, auto_targets, target_counts
 from ._refits import REFITS
 
@@ -53,13 +59,11 @@ class SVMPruner(BasePruner):
         Fraction of the support vectors to remove. ``"auto"`` takes the
         largest rate whose held-out score stays within ``tol`` of the unpruned
         model's: ``validation_fraction`` of the samples is held out
-        (stratified for classifiers), the SVM is fitted on the rest, and the
-        candidate rates are ``1 - (1 - step)**t``, ``t = 1, 2, ...`` (with
-        ``refit="coef"`` all from one elimination and factorisation), tried
-        from the highest down. The score is the accuracy (classifiers), the
-        R^2 (regressors) or, for OneClassSVM, the share of held-out samples
-        on which the pruned and unpruned models agree. With a
-        ``FrozenEstimator`` the split is made in the ``X`` passed to ``fit``.
+        (stratified for classifiers; from the ``X`` passed to ``fit`` with a
+        ``FrozenEstimator``), the SVM is fitted on the rest, and the rates
+        ``1 - (1 - step)**t``, ``t = 1, 2, ...`` are tried from the highest
+        down. The score is the accuracy, the R^2 or, for OneClassSVM, the
+        agreement with the unpruned model.
 
     method : {"eliminate", "exact", "reduced_set"}, default="eliminate"
         How the support vectors are reduced:
@@ -68,21 +72,17 @@ class SVMPruner(BasePruner):
           chosen by backward elimination with ``criterion``, with coefficients
           refitted as ``refit`` says.
         - ``"exact"``: keep only the vectors needed to reproduce the decision
-          function up to rounding (Downs, Gates & Masters 2001). It ignores
-          ``prune_rate`` (``"auto"`` included: nothing is held out),
-          ``criterion``, ``refit`` and ``step``. With a linear kernel each
-          one-vs-one function becomes one synthesised vector, its weight
-          vector ``w = sum_s alpha_s x_s`` (two vectors for a binary problem);
-          with a polynomial kernel, the vectors of a class whose feature maps
-          are linearly dependent on the others' are dropped and the
-          coefficients re-solved. Other kernels have no exact saving: a
-          ``UserWarning`` names the kernel and the model is kept unchanged.
-        - ``"reduced_set"``: the elimination's reduced model is the starting
-          point; the vectors' positions, their coefficients and the
-          intercepts are then optimised jointly (L-BFGS, at most ``max_iter``
-          iterations) to match the original decision values on the fitting
-          samples, per one-vs-one pair on the samples of its two classes.
-          Kernels "rbf", "poly", "linear" and "sigmoid" only.
+          function up to rounding (Downs, Gates & Masters 2001): one
+          synthesised weight vector per one-vs-one function with a linear
+          kernel, a basis of each class's feature maps with a polynomial one.
+          Other kernels have no exact saving (a ``UserWarning`` says so and
+          the model is kept). It ignores ``prune_rate`` (``"auto"``
+          included), ``criterion``, ``refit`` and ``step``.
+        - ``"reduced_set"``: the elimination's model is the start; the
+          vectors' positions, coefficients and intercepts are then optimised
+          jointly (L-BFGS, ``max_iter``) to match the original decision
+          values on the fitting samples. Kernels "rbf", "poly", "linear" and
+          "sigmoid" only.
 
         With ``"exact"`` (linear kernel) and ``"reduced_set"`` the kept
         ``support_vectors_`` are no longer rows of ``X``: ``support_`` then
@@ -97,10 +97,8 @@ class SVMPruner(BasePruner):
           coefficients are re-solved after every elimination round, so later
           rounds rank by the re-solved values.
         - ``"contribution"``: the same magnitude times the root mean square
-          of the vector's kernel values over the fitting samples, i.e. the
-          size of its term in the decision function where the data lie. It
-          removes isolated vectors (e.g. mislabelled samples at the bound)
-          first.
+          of the vector's kernel values over the fitting samples: the size of
+          its term in the decision function where the data lie.
         - a callable ``criterion(dual_coef, kernel_norms)`` returning one
           score per vector: ``dual_coef`` has shape (n_rows, n_vectors), the
           current coefficients of the kept vectors in the layout of
@@ -114,26 +112,19 @@ class SVMPruner(BasePruner):
     refit : {"coef", "labels"} or None, default="coef"
         What happens to the kept vectors:
 
-        - ``"coef"``: backward elimination with refitted coefficients. Every
-          round removes ``step`` of the current vectors of each class and
-          re-solves the kept coefficients and intercept(s) by least squares
-          so that the reduced decision function matches the original one on
-          the fitting samples (per one-vs-one pair, on the samples of its two
-          classes); the final coefficients are fitted the same way with the
-          smaller ``ridge``. The rounds shrink every class alike whatever the
-          rate, so the vectors kept at a higher rate are a subset of those
-          kept at a lower one.
+        - ``"coef"``: backward elimination. Every round removes ``step`` of
+          each class's current vectors and re-solves the kept coefficients
+          and intercepts by least squares so that the reduced decision
+          function matches the original one on the fitting samples, per
+          one-vs-one pair on the samples of its two classes. The vectors kept
+          at a higher rate are a subset of those kept at a lower one.
         - ``"labels"`` (:class:`~sklearn.svm.SVC` and ``method="eliminate"``
-          only): the same elimination chooses the vectors, then their
-          coefficients and the intercepts are trained anew on the class
-          labels, per one-vs-one pair, by a :class:`~sklearn.svm.LinearSVC`
-          (squared hinge, the SVM's ``C``, ``class_weight`` and
-          ``sample_weight``) on the kernel features of the pair's kept
-          vectors, whitened as by
-          :class:`~sklearn.kernel_approximation.Nystroem`: the reduced SVM of
-          Lee & Mangasarian (2001). It does not imitate the original model,
-          so it can be more accurate than it where the SVM is not the best
-          model for the data.
+          only): the same elimination chooses the vectors; their
+          coefficients and intercepts are then trained on the class labels,
+          per pair, by a :class:`~sklearn.svm.LinearSVC` (the SVM's ``C``,
+          ``class_weight`` and ``sample_weight``) on the Nystroem-whitened
+          kernel features of the kept vectors: the reduced SVM of Lee &
+          Mangasarian (2001). It does not imitate the original model.
         - ``None``: the vectors are dropped, the rest is left unchanged: the
           naive baseline, much less accurate; for comparison only.
 
@@ -144,18 +135,15 @@ class SVMPruner(BasePruner):
 
     ridge : float >= 0, default=1e-6
         Ridge term of the final least-squares refit, relative to the mean
-        diagonal of its Gram matrix over all of a pair's vectors (so that it
-        is the same at every rate). Where a pair has fewer than two fitting
-        samples per vector, it pulls the coefficients towards the reduced
-        function closest to the original in the kernel's norm. The
-        elimination rounds use a fixed, larger ridge.
+        diagonal of each pair's Gram matrix (the same at every rate). Where
+        a pair has fewer than two fitting samples per vector, it pulls
+        towards the reduced function closest to the original in the
+        kernel's norm.
 
     max_fit_samples : int or None, default=10_000
-        The decision function is matched (``refit="coef"``, the
-        ``"contribution"`` criterion) or the linear SVMs trained
-        (``refit="labels"``) on at most this many samples drawn at random
-        from ``X``; ``None`` uses all. The cost of the refit grows linearly
-        with it.
+        The refit (and the ``"contribution"`` criterion) reads at most this
+        many samples drawn at random from ``X``; ``None`` uses all. Its cost
+        grows linearly with it.
 
     tol : float >= 0, default=0.01
         Largest drop of the held-out score allowed by ``prune_rate="auto"``
@@ -175,24 +163,18 @@ class SVMPruner(BasePruner):
         ``random_state``.
 
     memory : str, object with the joblib.Memory interface or None, default=None
-        Cache of the fitted unpruned SVM, keyed on its parameters and its
-        training data, and (with a refit and a named criterion) of its
-        elimination order and of the factorised refit of all its vectors,
-        from which a model at any rate takes one or two triangular solves
-        per one-vs-one pair (``"labels"`` still trains its linear SVMs at
-        every rate). A search over ``prune_rate`` then fits and factorises
-        once per fold. The factorisation takes about ``n_SV^2`` floats per
-        pair and is memory-mapped from a disk cache. It is only cached with
-        an integer ``random_state``, which fixes the fitting subsample and
-        the tie breaking; otherwise the pruner warns and every rate is
-        refitted in full. The models are the same as without ``memory`` up
-        to rounding.
+        Cache of the fitted unpruned SVM and, with a refit, a named criterion
+        and an integer ``random_state`` (which fixes the fitting subsample
+        and the tie breaking), of its elimination order and the factorised
+        refit of all its vectors (about ``n_SV^2`` floats per pair,
+        memory-mapped from a disk cache): a search over ``prune_rate`` then
+        fits and factorises once per fold, and a model at any rate takes one
+        or two triangular solves per pair. The models are the same as without
+        ``memory`` up to rounding.
 
     verbose : int, default=0
-        Progress messages: at 1 or more, a line per stage (the fit of the
-        unpruned SVM, the elimination and refit of its vectors, each with its
-        time), and with ``prune_rate="auto"`` the held-out score of every
-        rate tried.
+        At 1 or more, a progress line per stage, with its time, and with
+        ``prune_rate="auto"`` the held-out score of every rate tried.
 
     Attributes
     ----------
@@ -213,10 +195,9 @@ class SVMPruner(BasePruner):
         Fraction of support vectors actually removed.
 
     n_iter_ : int
-        Iterations of the method that built ``estimator_``: the L-BFGS
-        iterations of ``method="reduced_set"``, the elimination rounds of
-        ``"eliminate"`` (1 with ``refit=None``), 1 for ``"exact"``; 0 when no
-        vector was removed.
+        Iterations of the method that built ``estimator_``: L-BFGS iterations
+        (``"reduced_set"``), elimination rounds (``"eliminate"``, 1 with
+        ``refit=None``), 1 for ``"exact"``; 0 when no vector was removed.
 
     n_features_in_ : int
         Number of features seen during fit (not defined for a callable
@@ -235,29 +216,22 @@ class SVMPruner(BasePruner):
 
     Notes
     -----
-    Probabilities: ``probability=True`` is deprecated in scikit-learn 1.9.
-    Calibrate the pruned model instead, e.g.
-    ``CalibratedClassifierCV(FrozenEstimator(pruner.estimator_))`` fitted on
-    held-out data. If the wrapped SVM was fitted with ``probability=True``,
-    ``predict_proba`` works as on the SVM itself, from its Platt parameters
-    (only approximately valid with ``refit="coef"``, which preserves the
-    decision function; stale with ``None`` and ``"labels"``).
+    Probabilities: ``probability=True`` is deprecated in scikit-learn 1.9;
+    calibrate the pruned model instead, e.g. with
+    ``CalibratedClassifierCV(FrozenEstimator(pruner.estimator_))``. An SVM
+    fitted with it keeps its Platt parameters (only approximately valid
+    after pruning).
 
     Prediction: :meth:`predict`, :meth:`decision_function`, :meth:`score`
-    and :meth:`score_samples` evaluate the kernel in blocks with BLAS
-    instead of libsvm's loop over vectors and samples, with ``estimator_``'s
-    results up to rounding (see :ref:`svm_fast_predict`). ``predict_proba``
-    and callable kernels go through ``estimator_`` (libsvm).
+    and :meth:`score_samples` compute ``estimator_``'s results (up to
+    rounding) with BLAS, faster than libsvm (see :ref:`svm_fast_predict`).
 
-    Precomputed kernels: the kernel between support vectors is needed by
-    ``refit="coef"`` and ``"labels"``, so ``X`` must then be the training Gram
-    matrix (always true when the pruner fits the SVM itself). ``"auto"``
-    cannot split a precomputed kernel for a new fit: use a
-    ``FrozenEstimator``, or a numeric ``prune_rate``.
+    Precomputed kernels: a refit needs the kernel between support vectors,
+    so ``X`` must then be the training Gram matrix; ``"auto"`` cannot split
+    one for a new fit (use a ``FrozenEstimator`` or a numeric rate).
 
-    Cost: ``refit="coef"`` computes every pair's least-squares equations over
-    its vectors (``n_SV^2`` memory each) in one pass over the fitting
-    samples, then a Cholesky factorisation per elimination round and pair;
+    Cost: ``refit="coef"`` builds every pair's least-squares equations in
+    one pass over the fitting samples, then factorises them once per round;
     ``"labels"`` adds one linear SVM per pair at every rate. The user guide
     compares this with the SVM's own ``fit``.
 
@@ -356,66 +330,16 @@ class SVMPruner(BasePruner):
             )
         super()._check_estimator()
 
-    def _pruning_rules(self):
-        """The method and refit objects, once checked against each other.
-
-        Each is built from the parameters it declares, and nothing else.
-        """
-        method, refit = METHODS[self.method], REFITS[self.refit]
-        base = self._base_estimator()
-        if self.refit not in method.refits:
-            raise ValueError(
-                f"refit={self.refit!r} sets the coefficients of the vectors the "
-                f"elimination keeps; method={self.method!r} does not use it. Use "
-                "method='eliminate'."
-            )
-        if not isinstance(base, refit.estimators):
-            raise ValueError(
-                f"refit={self.refit!r} {refit.requirement}: it needs an "
-                f"{refit.estimators[0].__name__}, got {type(base).__name__}. Use "
-                "refit='coef'."
-            )
-        if method.kernels is not None and (
-            callable(base.kernel) or base.kernel not in method.kernels
-        ):
-            name = "a callable" if callable(base.kernel) else repr(base.kernel)
-            raise ValueError(
-                f"method={self.method!r} {method.kernel_requirement} "
-                f"({', '.join(method.kernels)}); got kernel={name}. Use "
-                "method='eliminate'."
-            )
-        return _build(method, self), _build(refit, self)
-
-    def _check_precomputed_kernel(self, X, auto, refit):
-        """A precomputed kernel can neither be split nor pruned without its Gram."""
-        base = self._base_estimator()
-        if callable(base.kernel) or base.kernel != "precomputed":
-            return
-        if auto and not self._is_frozen():
-            raise ValueError(
-                "prune_rate='auto' holds out part of the samples and fits the SVM "
-                "on the rest, which a precomputed kernel does not allow (the "
-                "pruned model must accept kernels against all training samples). "
-                "Use a numeric prune_rate, or wrap the fitted SVM in "
-                "FrozenEstimator."
-            )
-        if self._is_frozen() and refit.needs_sv_kernel:
-            n_train = base.shape_fit_[0]
-            shape = getattr(X, "shape", None)
-            if shape is None or tuple(shape[:2]) != (n_train, n_train):
-                raise ValueError(
-                    f"refit={self.refit!r} with kernel='precomputed' needs the kernel "
-                    "between the support vectors: pass the training Gram matrix, "
-                    f"of shape ({n_train}, {n_train}), as X; got X of shape "
-                    f"{shape}. refit=None needs no Gram matrix."
-                )
-
     # -- the template method ------------------------------------------------------
 
     def _fit_prune(self, X, y, sample_weight):
-        method, refit = self._pruning_rules()
+        method, refit = pruning_rules(
+            self.get_params(deep=False), self._base_estimator()
+        )
         auto = self.prune_rate == "auto" and method.uses_prune_rate
-        self._check_precomputed_kernel(X, auto, refit)
+        check_precomputed_kernel(
+            self._base_estimator(), X, self._is_frozen(), auto, self.refit, refit
+        )
         rng = check_random_state(self.random_state)
         n_samples = _num_samples(X)
         weight = np.ones(n_samples) if sample_weight is None else sample_weight
@@ -505,22 +429,25 @@ class SVMPruner(BasePruner):
         if sp.issparse(X_val) and not ctx.svm._sparse and not ctx.kernel.is_callable:
             # A (frozen) SVM fitted on dense data predicts from dense data only.
             X_val = X_val.toarray()
-        y_val = None if y is None else np.asarray(_safe_indexing(y, val_idx)).ravel()
-        w_val = weight[val_idx]
         reference = predict_as(ctx.svm, "predict", X_val)
-        floor = _holdout_score(ctx.svm, reference, y_val, w_val, reference) - self.tol
+        # A one-class model is scored by its agreement with the unpruned one.
+        if y is None or isinstance(ctx.svm, OneClassSVM):
+            y_val = reference
+        else:
+            y_val = np.asarray(_safe_indexing(y, val_idx)).ravel()
+        score = partial(_metric(ctx.svm), y_val, sample_weight=weight[val_idx])
+        floor = score(reference) - self.tol
         targets = auto_targets(ctx.layout.n_support, self.step)
         # From the smallest model up: the first within tol is the largest rate.
         for make in method.candidates(ctx, refit, targets[::-1]):
             candidate, kept, n_iter = make()
-            prediction = predict_as(candidate, "predict", X_val)
-            score = _holdout_score(candidate, prediction, y_val, w_val, reference)
-            side = "at or above" if score >= floor else "below"
+            held_out = score(predict_as(candidate, "predict", X_val))
+            side = "at or above" if held_out >= floor else "below"
             self._log(
-                f"auto: held-out score {score:.4f} with {len(kept)} vectors "
+                f"auto: held-out score {held_out:.4f} with {len(kept)} vectors "
                 f"({side} the floor {floor:.4f})"
             )
-            if score >= floor:
+            if held_out >= floor:
                 return candidate, n_iter
         return copy.deepcopy(ctx.svm), 0
 
@@ -551,7 +478,7 @@ class SVMPruner(BasePruner):
         score : float
             As ``estimator_.score(X, y, sample_weight=sample_weight)``.
         """
-        metric = accuracy_score if is_classifier(self.estimator_) else r2_score
+        metric = _metric(self.estimator_)
         return metric(y, self.predict(X), sample_weight=sample_weight)
 
     # -- sizes ------------------------------------------------------------------
@@ -576,14 +503,6 @@ class _Step:
         self.details = ""
 
 
-def _build(rule, pruner):
-    """An instance of ``rule`` from the pruner parameters it declares."""
-    return rule(**{name: getattr(pruner, name) for name in rule.parameters})
-
-
-def _holdout_score(svm, prediction, y, sample_weight, reference):
-    """Accuracy, R^2, or (OneClassSVM) agreement with the unpruned model."""
-    if isinstance(svm, OneClassSVM):
-        return accuracy_score(reference, prediction, sample_weight=sample_weight)
-    metric = accuracy_score if is_classifier(svm) else r2_score
-    return metric(y, prediction, sample_weight=sample_weight)
+def _metric(svm):
+    """R^2 for regressors, accuracy for classifiers and one-class models."""
+    return r2_score if is_regressor(svm) else accuracy_score

@@ -14,6 +14,7 @@ from sklearn.svm import SVC, SVR, NuSVC, NuSVR, OneClassSVM
 from skprune.svm import SVMPruner
 from skprune.svm._exact import owner_of_pairs
 from skprune.svm._libsvm_model import SVLayout, check_libsvm_model
+from skprune.svm._reduce import elimination_rounds
 from skprune.svm._reduced_set import construct_reduced_set
 
 
@@ -210,3 +211,25 @@ def test_reduced_set_gradient(iris_scaled, kernel, monkeypatch):
     error = check_grad(lambda t: fun(t)[0], lambda t: fun(t)[1], theta0, epsilon=1e-7)
     assert error < 1e-4 * max(1.0, np.linalg.norm(fun(theta0)[1]))
     assert SVLayout(reduced).n_sv == len(kept)
+
+
+def test_n_iter_counts_the_iterations_of_the_method(iris_scaled):
+    X, y = iris_scaled
+    unpruned = SVC().fit(X, y)
+
+    def n_iter(**params):
+        return SVMPruner(SVC(), random_state=0, **params).fit(X, y).n_iter_
+
+    eliminated = SVMPruner(SVC(), prune_rate=0.8, random_state=0).fit(X, y)
+    rounds = elimination_rounds(
+        unpruned.n_support_, eliminated.estimator_.n_support_, 0.25
+    )
+    assert eliminated.n_iter_ == rounds > 1
+    assert n_iter(prune_rate=0.8, step=1.0) == 1
+    assert n_iter(prune_rate=0.8, refit=None) == 1
+    assert n_iter(prune_rate=0.0) == 0
+    assert 1 <= n_iter(prune_rate=0.8, method="reduced_set", max_iter=5) <= 5
+    assert SVMPruner(SVC(kernel="linear"), method="exact").fit(X, y).n_iter_ == 1
+    # No exact saving with an RBF kernel: nothing removed, no iteration.
+    with pytest.warns(UserWarning, match="no exact saving"):
+        assert n_iter(method="exact") == 0

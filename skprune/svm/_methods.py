@@ -10,7 +10,6 @@ targets from a :class:`PruningContext` and a refit rule (see
 :mod:`._refits`); one without it reduces the fitted SVM in one go.
 """
 
-import copy
 from functools import partial
 
 import numpy as np
@@ -219,10 +218,6 @@ class PruningContext:
     def all_kept(self):
         """Every vector, per class."""
         return [self.layout.block(c) for c in range(self.layout.n_groups)]
-
-    def unchanged(self):
-        """A copy of the unpruned model, with no iteration."""
-        return copy.deepcopy(self.svm), 0
 
 
 def _class_index(svm, layout, y, index):

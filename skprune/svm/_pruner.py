@@ -106,8 +106,7 @@ class SVMPruner(BasePruner):
           (n_vectors,), the root mean square kernel values above.
 
         Equal scores (e.g. the many coefficients at the bound ``|alpha| =
-        C``) are ordered at random with ``random_state``. The user guide
-        compares the criteria.
+        C``) are ordered at random with ``random_state``.
 
     refit : {"coef", "labels"} or None, default="coef"
         What happens to the kept vectors:

@@ -761,18 +761,28 @@ def test_invalid_refit_gets_the_plain_error_listing_every_value(iris_scaled):
         assert valid in message
 
 
-def test_negative_sample_weight_is_not_matched_by_the_refit(synthetic_split):
-    # SVC accepts negative weights; the least-squares weights are clipped at 0.
-    X_train, X_test, y_train, y_test = synthetic_split
+def test_zero_weight_samples_are_not_matched_by_the_refit(synthetic_split):
+    # The refit matches the decision function on the weighted samples: a
+    # sample of weight 0 counts as if it were absent.
+    X_train, _, y_train, _ = synthetic_split
+    fitted = SVC().fit(X_train, y_train)
     weight = np.ones(len(y_train))
-    weight[::7] = -0.5
-    unpruned = SVC().fit(X_train, y_train, sample_weight=weight)
-    pruner = SVMPruner(SVC(), prune_rate=0.5, random_state=0)
-    pruner.fit(X_train, y_train, sample_weight=weight)
-    assert pruner.score(X_test, y_test) > unpruned.score(X_test, y_test) - 0.02
-    frozen = SVMPruner(FrozenEstimator(unpruned), prune_rate="auto", random_state=0)
-    frozen.fit(X_train, y_train, sample_weight=weight)
-    assert frozen.n_units_after_ < frozen.n_units_before_
+    weight[::3] = 0.0
+    pruner = SVMPruner(FrozenEstimator(fitted), prune_rate=0.6, random_state=0)
+    weighted = clone(pruner).fit(X_train, y_train, sample_weight=weight)
+    kept = weight > 0
+    subset = clone(pruner).fit(X_train[kept], y_train[kept])
+    changed = clone(pruner).fit(X_train, y_train)
+    np.testing.assert_array_equal(
+        weighted.estimator_.support_, subset.estimator_.support_
+    )
+    np.testing.assert_allclose(
+        weighted.estimator_.dual_coef_, subset.estimator_.dual_coef_, rtol=1e-6
+    )
+    # The weights matter: with all samples at weight 1 the model differs.
+    assert not np.allclose(
+        weighted.estimator_.dual_coef_, changed.estimator_.dual_coef_, rtol=1e-6
+    )
 
 
 def test_tiny_step_with_auto_is_quick_and_bounded(monkeypatch):

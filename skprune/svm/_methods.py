@@ -193,7 +193,8 @@ class PruningContext:
         ``cache(func, *args, mmap_mode=None)``: ``func(*args)`` through the
         pruner's ``memory``; None where a result cannot be reused.
     log_step : callable
-        ``log_step(what)``: a context that times a stage and reports it.
+        ``log_step(what)``: a context that times a stage and reports it
+        (:func:`skprune.utils.log_step` bound to the pruner).
     """
 
     def __init__(self, *, svm, X, y, weight, fit_idx, rng, cache, log_step):
@@ -205,9 +206,7 @@ class PruningContext:
             # The training Gram matrix: the kernel between support vectors.
             self.kernel.gram = self.X
         self.X_fit = self.kernel.rows(self.X, fit_idx)
-        # A negative weight (SVC accepts them) would make the least-squares
-        # system indefinite: such samples are not matched.
-        self.w_fit = np.clip(weight[fit_idx], 0.0, None)
+        self.w_fit = weight[fit_idx]
         self.group_fit = _class_index(svm, self.layout, y, fit_idx)
         self.dual_coef = dense_dual_coef(svm)
         self.tiebreak = rng.permutation(self.layout.n_sv).astype(np.float64)

@@ -1,8 +1,6 @@
 """SVMPruner: support-vector reduction of fitted libsvm models."""
 
 import copy
-import time
-from contextlib import contextmanager
 from functools import partial
 from numbers import Integral, Real
 
@@ -17,7 +15,16 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from ..base import BasePruner, _estimator_has
-from ..utils import take_rows, warn_once
+from ..utils import (
+    MAX_FIT_SAMPLES,
+    TOL,
+    VALIDATION_FRACTION,
+    VERBOSE,
+    cache_reusable,
+    log_step,
+    subsample_rows,
+    take_rows,
+)
 from ._accelerated import LIBSVM_CLASSES, OneClassSVM, as_libsvm_model
 from ._fast_predict import blas_threads_for, predict_as
 from ._libsvm_model import SVLayout
@@ -277,11 +284,11 @@ class SVMPruner(BasePruner):
         "refit": [StrOptions({name for name in REFITS if name is not None}), None],
         "step": [Interval(Real, 0, 1, closed="right")],
         "ridge": [Interval(Real, 0, None, closed="left")],
-        "max_fit_samples": [Interval(Integral, 1, None, closed="left"), None],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "max_fit_samples": MAX_FIT_SAMPLES,
+        "tol": TOL,
+        "validation_fraction": VALIDATION_FRACTION,
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "verbose": ["verbose"],
+        "verbose": VERBOSE,
     }
 
     def __init__(
@@ -348,7 +355,7 @@ class SVMPruner(BasePruner):
                 y, n_samples, purpose="prune_rate='auto'", random_state=rng, sort=True
             )
         name = type(self._base_estimator()).__name__
-        with self._log_step(f"unpruned {name}") as step:
+        with log_step(self, f"unpruned {name}") as step:
             if self._is_frozen() or val_idx is None:
                 svm = self._fit_base(X, y, sample_weight)
             else:
@@ -373,18 +380,16 @@ class SVMPruner(BasePruner):
             return method.reduce(svm)
         if val_idx is None and self.prune_rate == 0:
             return copy.deepcopy(svm), 0
-        # The fitting samples: a random subsample of the fit part.
-        if self.max_fit_samples is not None and len(fit_idx) > self.max_fit_samples:
-            fit_idx = np.sort(rng.choice(fit_idx, self.max_fit_samples, replace=False))
         ctx = PruningContext(
             svm=svm,
             X=X,
             y=y,
             weight=weight,
-            fit_idx=fit_idx,
+            # The fitting samples: a random subsample of the fit part.
+            fit_idx=subsample_rows(fit_idx, self.max_fit_samples, rng),
             rng=rng,
             cache=self._refit_cache(refit),
-            log_step=self._log_step,
+            log_step=partial(log_step, self),
         )
         if val_idx is not None:
             return self._prune_auto(ctx, method, refit, y, weight, val_idx)
@@ -396,29 +401,13 @@ class SVMPruner(BasePruner):
 
     def _refit_cache(self, refit):
         """``_call_cached`` where the refit's result can be reused, else None."""
-        if self.memory is None or not refit.cacheable:
-            return None
-        if not isinstance(self.random_state, Integral):
-            warn_once(
-                "memory caches the SVM's fit but not its factorised refit "
-                "unless random_state is an int (every fit draws new "
-                "tie-breaking keys and fitting subsample): each prune rate "
-                "is refitted in full. Set random_state to an int.",
-                stacklevel=5,
-            )
-            return None
-        return self._call_cached
-
-    @contextmanager
-    def _log_step(self, what):
-        step = _Step()
-        start = time.perf_counter()
-        yield step
-        seconds = time.perf_counter() - start
-        details = (
-            f"{step.details} ({seconds:.2f} s)" if step.details else f"{seconds:.2f} s"
+        reusable = refit.cacheable and cache_reusable(
+            self.memory,
+            self.random_state,
+            "the factorised refit (the SVM's fit is still cached)",
+            stacklevel=6,
         )
-        self._log(f"{what}: {details}")
+        return self._call_cached if reusable else None
 
     # -- "auto" -----------------------------------------------------------------
 
@@ -495,11 +484,6 @@ class SVMPruner(BasePruner):
             n_values = vectors.nnz if hasattr(vectors, "nnz") else vectors.size
         n_coef = SVLayout(estimator).n_rows * n_sv
         return int(n_values + n_coef + len(estimator._intercept_))
-
-
-class _Step:
-    def __init__(self):
-        self.details = ""
 
 
 def _metric(svm):

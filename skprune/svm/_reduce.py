@@ -37,9 +37,8 @@ import numpy as np
 import scipy.linalg as sl
 from sklearn.utils import gen_batches
 
-from ._fast_predict import blas_threads_for, pair_values
-
 from ..utils import n_kept
+from ._fast_predict import blas_threads_for, pair_values
 
 # Kernel blocks are computed in row chunks of about this many entries (32 MB).
 _CHUNK_ENTRIES = 2**22

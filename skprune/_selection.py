@@ -6,23 +6,7 @@ that ``prune_rate``, ``scope`` and ``n_iterations`` mean the same thing in
 both families.
 """
 
-import math
-
 import numpy as np
-
-
-def cubic_schedule(final_rate, n_iterations):
-    """Rates after each round, Zhu & Gupta (2017) with initial sparsity 0."""
-    return [
-        final_rate * (1 - (1 - t / n_iterations) ** 3)
-        for t in range(1, n_iterations + 1)
-    ]
-
-
-def n_to_keep(n_units, rate):
-    """Units kept out of ``n_units`` at ``rate``: at least one."""
-    # Rounded first so that e.g. (1 - 0.7) * 100 keeps 30 units, not 31.
-    return max(1, math.ceil(round((1 - rate) * n_units, 9)))
 
 
 def top(scores, n_keep):

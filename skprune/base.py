@@ -1,15 +1,9 @@
 """The common contract of every skprune pruner."""
 
 import copy
-import math
-import pickle
-import warnings
 from abc import ABCMeta, abstractmethod
-from numbers import Real
 
-import joblib
 import numpy as np
-from joblib import Memory
 from sklearn.base import (
     BaseEstimator,
     MetaEstimatorMixin,
@@ -18,9 +12,8 @@ from sklearn.base import (
     is_classifier,
 )
 from sklearn.frozen import FrozenEstimator
-from sklearn.model_selection import train_test_split
-from sklearn.utils import _safe_indexing, check_random_state, get_tags
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
@@ -29,124 +22,22 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _check_feature_names,
     _check_n_features,
     _check_sample_weight,
     _num_samples,
-    check_array,
     check_is_fitted,
-    check_memory,
     has_fit_parameter,
     indexable,
 )
 
-# Warnings about a pruner's settings, not its data, are shown once per process:
-# scikit-learn's searches reset the warning filters around every fit, so
-# Python's own "once per location" would repeat them for every candidate.
-_WARNED = set()
+from .utils import PRUNE_RATE, _log, call_cached, fit_estimator, holdout_split, log
 
-
-def _warn_once(message, category=UserWarning, stacklevel=2):
-    """``warnings.warn`` that shows a given message once per process."""
-    if (message, category) in _WARNED:
-        return
-    _WARNED.add((message, category))
-    warnings.warn(message, category, stacklevel=stacklevel + 1)
-
-
-class _PruneRateInterval(Interval):
-    """A real interval that refuses booleans (``False`` is not a rate of 0)."""
-
-    def is_satisfied_by(self, val):
-        if isinstance(val, bool | np.bool_):
-            return False
-        return super().is_satisfied_by(val)
-
-
-def _fit_estimator(estimator, X, y, sample_weight):
-    """Fit ``estimator``; module-level so that ``joblib.Memory`` can cache it."""
-    if sample_weight is None:
-        return estimator.fit(X, y)
-    return estimator.fit(X, y, sample_weight=sample_weight)
-
-
-def _code_digest(code):
-    """The bytecode and constants of ``code``, nested code objects included.
-
-    Code objects themselves cannot be hashed by joblib, and their ``repr``
-    holds a memory address that differs between processes.
-    """
-    consts = tuple(
-        _code_digest(c) if hasattr(c, "co_code") else repr(c) for c in code.co_consts
-    )
-    return code.co_code, consts, code.co_names
-
-
-def _callable_digests(args):
-    """The code of every Python function among the parameters of ``args``.
-
-    joblib hashes a function by its name only, so a kernel or criterion
-    redefined under the same name would reuse results computed with the old
-    one. The closure's values are not included.
-    """
-    digests = []
-    for arg in args:
-        if not isinstance(arg, BaseEstimator):
-            continue
-        for name, value in sorted(arg.get_params(deep=True).items()):
-            code = getattr(value, "__code__", None)
-            if code is not None:
-                digests.append((name, _code_digest(code)))
-    return digests
-
-
-def _cache_key(func, args):
-    """A digest of ``func`` (its name and code) and of ``args``."""
-    return joblib.hash(
-        (
-            func.__module__,
-            func.__qualname__,
-            _code_digest(func.__code__),
-            _callable_digests(args),
-            args,
-        )
-    )
-
-
-def _keyed_call(key, func, args):
-    """``(key, func(*args))``; cached on ``key`` alone (see ``_call_cached``)."""
-    return key, func(*args)
-
-
-def _check_cv_splits(splits, param_name="cv"):
-    """The (train, test) pairs of ``splits`` as a list; at least one.
-
-    An empty list, or a generator already consumed (``check_cv`` turns an
-    iterable into a list on first use), gives no split at all: cross-validating
-    nothing would silently choose a default. scikit-learn's searches raise too.
-    """
-    splits = list(splits)
-    if not splits:
-        raise ValueError(
-            f"{param_name} gave no train/test split (an empty list, or a "
-            "generator that was already consumed?). Pass an int, a "
-            "cross-validation splitter, or a list of (train, test) index arrays."
-        )
-    return splits
-
-
-def _take_rows(arrays, *row_sets):
-    """Every array of ``arrays`` at every set of rows, in that order.
-
-    ``None`` (e.g. absent sample weights) stays ``None``.
-    """
-    return [
-        None if array is None else _safe_indexing(array, rows)
-        for array in arrays
-        for rows in row_sets
-    ]
+# The base fit, under the name the benchmarks import it by.
+_fit_estimator = fit_estimator
+# The warnings already shown, which the test configuration clears per test.
+_WARNED = _log._WARNED
 
 
 def _estimator_has(attr):
@@ -195,10 +86,7 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit"])],
-        "prune_rate": [
-            _PruneRateInterval(Real, 0, 1, closed="left"),
-            StrOptions({"auto"}),
-        ],
+        "prune_rate": list(PRUNE_RATE),
         "random_state": ["random_state"],
         "memory": [None, str, HasMethods(["cache"])],
     }
@@ -329,13 +217,8 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
             _check_known_labels(base, y)
 
     def _log(self, message, level=1):
-        """Print a progress line when the pruner's ``verbose`` reaches ``level``.
-
-        For families with a ``verbose`` parameter (those whose pruning can
-        take long); a line per round at 1, more detail above.
-        """
-        if getattr(self, "verbose", 0) >= level:
-            print(f"[{type(self).__name__}] {message}", flush=True)
+        """Print a progress line when ``verbose`` reaches ``level`` (see ``log``)."""
+        log(self, message, level)
 
     def _set_fitted_attributes(self, unpruned, pruned):
         self.estimator_ = pruned
@@ -354,45 +237,21 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
             if hasattr(pruned, name):
                 setattr(self, name, getattr(pruned, name))
 
-    def _holdout_indices(
-        self, y, n_samples, *, purpose, candidates=None, min_train=1, rng=None
-    ):
+    def _holdout_indices(self, y, n_samples, **options):
         """Row indices (train, held_out) of a ``validation_fraction`` hold-out.
 
-        For families with a ``validation_fraction`` parameter. That share of
-        the ``candidates`` rows (all rows by default) is held out, stratified
-        by class for classifiers when every class has two samples; ``rng``
-        (default: from ``random_state``) draws it. ``purpose`` names what the
-        hold-out is for in the error raised when the data is too small. The
-        training indices come in the order the split draws them.
+        :func:`~skprune.utils.holdout_split` with this pruner's
+        ``validation_fraction``, stratified for classifiers, drawn with
+        ``random_state`` unless ``options`` give another.
         """
-        if candidates is None:
-            candidates = np.arange(n_samples)
-        n_held_out = math.ceil(self.validation_fraction * len(candidates))
-        if n_held_out < 1 or n_samples - n_held_out < min_train:
-            raise ValueError(
-                f"{purpose} holds out validation_fraction={self.validation_fraction}"
-                f" of the samples, which needs at least one held-out and "
-                f"{min_train} training sample(s); got n_samples={n_samples}."
-            )
-        stratify = None
-        if y is not None and is_classifier(self):
-            # Rejects NaN / inf targets before type_of_target casts them.
-            check_array(y, ensure_2d=False, dtype=None, input_name="y")
-            if type_of_target(y) in ("binary", "multiclass"):
-                labels = np.ravel(y)[candidates]
-                _, counts = np.unique(labels, return_counts=True)
-                if counts.min() >= 2 and n_held_out >= len(counts):
-                    stratify = labels
-        train, held_out = train_test_split(
-            candidates,
-            test_size=n_held_out,
-            random_state=check_random_state(self.random_state) if rng is None else rng,
-            stratify=stratify,
+        options.setdefault("random_state", self.random_state)
+        return holdout_split(
+            y,
+            n_samples,
+            fraction=self.validation_fraction,
+            stratify=is_classifier(self),
+            **options,
         )
-        if len(candidates) < n_samples:
-            train = np.setdiff1d(np.arange(n_samples), held_out)
-        return train, held_out
 
     def _is_frozen(self):
         return isinstance(self.estimator, FrozenEstimator)
@@ -434,76 +293,18 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
             # Metadata routing: the estimator did not request the weights.
             sample_weight = None
         return self._call_cached(
-            _fit_estimator, clone(self.estimator), X, y, sample_weight
+            fit_estimator, clone(self.estimator), X, y, sample_weight
         )
 
     def _call_cached(self, func, *args, mmap_mode=None):
-        """``func(*args)`` through the ``memory`` cache, if there is one.
-
-        ``func`` must be a module-level function. ``mmap_mode`` opens the
-        numpy arrays of a result cached on disk memory-mapped instead of
-        reading them: large, read-only results (e.g. factorisations) cost
-        nothing to load.
-
-        On disk, the result is stored with a digest of ``func``, of ``args``
-        and of the code of any function among the estimators' parameters, and
-        checked against it when loaded: a damaged or copied cache file, or a
-        kernel redefined under the same name, is recomputed, not reused.
-        """
-        if self.memory is None:
-            return func(*args)
-        try:
-            memory = check_memory(self.memory)
-            if isinstance(memory, Memory) and memory.location is not None:
-                return self._call_verified(memory, func, args, mmap_mode)
-            return memory.cache(func)(*args)
-        except OSError as error:
-            # A cache that cannot be written must not stop the fit. joblib
-            # itself recomputes (and says so) when a cached result is corrupt.
-            _warn_once(
-                f"The memory cache {self.memory!r} could not be used ({error}); "
-                "computing without it.",
-                stacklevel=3,
-            )
-        except pickle.PicklingError:
-            # e.g. a lambda kernel: joblib can neither hash nor store it.
-            _warn_once(
-                f"memory cannot cache {type(self._base_estimator()).__name__}: "
-                "joblib cannot pickle one of its parameters (a lambda or a local "
-                "function?); computing without the cache. Define such functions "
-                "at module level to have them cached.",
-                stacklevel=3,
-            )
-        return func(*args)
-
-    @staticmethod
-    def _call_verified(memory, func, args, mmap_mode):
-        """``func(*args)`` cached on disk under a digest checked when loaded."""
-        if mmap_mode is not None:
-            # The same store, read memory-mapped (which excludes compression;
-            # the other settings are kept).
-            memory = Memory(
-                memory.location,
-                backend=memory.backend,
-                mmap_mode=mmap_mode,
-                verbose=0,
-                backend_options=getattr(memory, "backend_options", None),
-            )
-        key = _cache_key(func, args)
-        # joblib hashes only the digest: the arguments were hashed into it.
-        stored_key, result = memory.cache(_keyed_call, ignore=["func", "args"])(
-            key, func, args
+        """``func(*args)`` through the ``memory`` cache (see ``call_cached``)."""
+        return call_cached(
+            self.memory,
+            func,
+            *args,
+            mmap_mode=mmap_mode,
+            model_name=type(self._base_estimator()).__name__,
         )
-        if stored_key != key:
-            warnings.warn(
-                f"A result in the memory cache {memory.location!r} does not "
-                "belong to the arguments it is stored under (a damaged or "
-                "copied cache file?); recomputed without it.",
-                UserWarning,
-                stacklevel=4,
-            )
-            return func(*args)
-        return result
 
     @abstractmethod
     def _fit_prune(self, X, y, sample_weight):

@@ -17,10 +17,7 @@ import scipy.sparse as sp
 from sklearn.base import clone, is_classifier
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import (
-    load_breast_cancer,
-    load_iris,
     make_classification,
-    make_friedman1,
 )
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
@@ -32,8 +29,8 @@ from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR, NuSVC, NuSVR, OneClassSV
 from sklearn.utils._param_validation import InvalidParameterError
 from threadpoolctl import threadpool_limits
 
-from skprune.model_selection._pruning_curve import InMemoryCache
-from skprune.svm import SVMPruner, _fast_predict, _pruner, _reduce
+from skprune.model_selection import InMemoryCache
+from skprune.svm import SVMPruner, _fast_predict, _reduce, _refits
 from skprune.svm._kernels import SVKernel
 from skprune.svm._libsvm_model import (
     SVLayout,
@@ -44,37 +41,10 @@ from skprune.svm._libsvm_model import (
 from skprune.svm._reduce import ridge_cholesky
 
 
-@pytest.fixture(scope="module")
-def cancer():
-    X, y = load_breast_cancer(return_X_y=True)
-    X = StandardScaler().fit_transform(X)
-    return train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
-
-
-@pytest.fixture(scope="module")
-def synthetic():
-    X, y = make_classification(
-        n_samples=1200, n_features=10, n_informative=5, random_state=0
-    )
-    return train_test_split(X, y, test_size=400, random_state=0)
-
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-@pytest.fixture(scope="module")
-def friedman():
-    X, y = make_friedman1(n_samples=400, noise=0.5, random_state=0)
-    return StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
-
-
-def _all_kinds(iris, friedman):
+def _all_kinds(iris_scaled, friedman_standardized):
     """(estimator, X, y) for every supported SVM class."""
-    X, y = iris
-    Xr, yr = friedman
+    X, y = iris_scaled
+    Xr, yr = friedman_standardized
     return [
         (SVC(), X, (y > 0).astype(int)),
         (SVC(), X, y),
@@ -135,8 +105,8 @@ def test_pruning_kernel_blocks_match_pairwise_kernels(kernel, sparse):
 
 
 @pytest.mark.parametrize("prune_rate", [0.3, 0.5, 0.8, 0.95])
-def test_size_follows_prune_rate_per_class(iris, prune_rate):
-    X, y = iris
+def test_size_follows_prune_rate_per_class(iris_scaled, prune_rate):
+    X, y = iris_scaled
     pruner = SVMPruner(SVC(), prune_rate=prune_rate, random_state=0).fit(X, y)
     unpruned = SVC().fit(X, y)
     expected = [max(1, math.ceil((1 - prune_rate) * n)) for n in unpruned.n_support_]
@@ -154,8 +124,8 @@ def test_size_follows_prune_rate_per_class(iris, prune_rate):
 
 @pytest.mark.parametrize("kind", range(6))
 @pytest.mark.parametrize("sparse", [False, True])
-def test_prune_rate_zero_is_identical(iris, friedman, kind, sparse):
-    estimator, X, y = _all_kinds(iris, friedman)[kind]
+def test_prune_rate_zero_is_identical(iris_scaled, friedman_standardized, kind, sparse):
+    estimator, X, y = _all_kinds(iris_scaled, friedman_standardized)[kind]
     if sparse:
         X = sp.csr_matrix(X)
     unpruned = clone(estimator).fit(X, y)
@@ -172,8 +142,8 @@ def test_prune_rate_zero_is_identical(iris, friedman, kind, sparse):
     assert pruner.prune_rate_ == 0.0
 
 
-def test_refit_coef_keeps_accuracy_at_half(synthetic):
-    X_train, X_test, y_train, y_test = synthetic
+def test_refit_coef_keeps_accuracy_at_half(synthetic_split):
+    X_train, X_test, y_train, y_test = synthetic_split
     unpruned = SVC().fit(X_train, y_train)
     scores = {}
     for refit in ["coef", None]:
@@ -190,8 +160,8 @@ def test_refit_coef_keeps_accuracy_at_half(synthetic):
 
 
 @pytest.mark.parametrize("refit", ["coef", None])
-def test_estimator_is_a_native_smaller_svc_that_pickles(cancer, refit):
-    X_train, X_test, y_train, _ = cancer
+def test_estimator_is_a_native_smaller_svc_that_pickles(cancer_split, refit):
+    X_train, X_test, y_train, _ = cancer_split
     pruner = SVMPruner(SVC(), prune_rate=0.6, refit=refit, random_state=0)
     pruner.fit(X_train, y_train)
     svm = pruner.estimator_
@@ -211,8 +181,8 @@ def test_estimator_is_a_native_smaller_svc_that_pickles(cancer, refit):
     check_libsvm_model(restored.estimator_)
 
 
-def test_user_estimator_is_not_modified(cancer):
-    X_train, _, y_train, _ = cancer
+def test_user_estimator_is_not_modified(cancer_split):
+    X_train, _, y_train, _ = cancer_split
     estimator = SVC(C=2.0)
     SVMPruner(estimator, prune_rate=0.5).fit(X_train, y_train)
     assert not hasattr(estimator, "support_")
@@ -232,8 +202,8 @@ def test_user_estimator_is_not_modified(cancer):
             assert after[name].dtype == value.dtype
 
 
-def test_frozen_estimator_is_pruned_without_refit(cancer):
-    X_train, X_test, y_train, _ = cancer
+def test_frozen_estimator_is_pruned_without_refit(cancer_split):
+    X_train, X_test, y_train, _ = cancer_split
     X_fit, X_other, y_fit, y_other = train_test_split(
         X_train, y_train, test_size=0.5, random_state=0
     )
@@ -247,8 +217,8 @@ def test_frozen_estimator_is_pruned_without_refit(cancer):
     assert agree > 0.95
 
 
-def test_calibration_of_a_pruned_model(cancer):
-    X_train, X_test, y_train, y_test = cancer
+def test_calibration_of_a_pruned_model(cancer_split):
+    X_train, X_test, y_train, y_test = cancer_split
     X_fit, X_cal, y_fit, y_cal = train_test_split(
         X_train, y_train, test_size=0.3, random_state=0
     )
@@ -261,8 +231,8 @@ def test_calibration_of_a_pruned_model(cancer):
     assert calibrated.score(X_test, y_test) > 0.9
 
 
-def test_predict_proba_behaves_as_on_the_wrapped_svm(iris):
-    X, y = iris
+def test_predict_proba_behaves_as_on_the_wrapped_svm(iris_scaled):
+    X, y = iris_scaled
     pruner = SVMPruner(SVC(), prune_rate=0.5, random_state=0)
     assert not hasattr(SVC(), "predict_proba")
     assert not hasattr(pruner, "predict_proba")
@@ -284,15 +254,40 @@ def test_predict_proba_behaves_as_on_the_wrapped_svm(iris):
     np.testing.assert_allclose(pruned.predict_log_proba(X), np.log(proba))
 
 
-def test_grid_search_over_prune_rate_with_memory(cancer, tmp_path):
-    X_train, _, y_train, _ = cancer
+class _CountingCache(InMemoryCache):
+    """An in-memory cache that also counts the calls it answered (hits)."""
+
+    def __init__(self):
+        super().__init__()
+        self.n_hits_ = 0
+
+    def cache(self, func):
+        cached = super().cache(func)
+
+        def counted(*args, **kwargs):
+            n_calls = self.n_calls_
+            result = cached(*args, **kwargs)
+            self.n_hits_ += self.n_calls_ == n_calls
+            return result
+
+        return counted
+
+
+def test_grid_search_over_prune_rate_with_memory(cancer_split):
+    X_train, _, y_train, _ = cancer_split
+    cache = _CountingCache()
     search = GridSearchCV(
-        SVMPruner(SVC(), random_state=0, memory=str(tmp_path)),
+        SVMPruner(SVC(), random_state=0, memory=cache),
         {"prune_rate": [0.0, 0.5, 0.9]},
         cv=3,
+        refit=False,
     )
     search.fit(X_train, y_train)
-    assert search.best_estimator_.estimator_.n_support_.sum() > 0
+    # Per fold, the SVM is fitted once (three calls) and its vectors are
+    # eliminated and factorised once (two calls: rate 0 needs none).
+    assert cache.n_calls_ == 3 * 2
+    assert cache.n_hits_ == 3 * (2 + 1)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
 
 
 def _pruned_at_rates(pruner, X, y, rates):
@@ -313,10 +308,12 @@ def _assert_same_models(pruners, others, rtol, atol):
 
 
 @pytest.mark.parametrize("kind", range(6))
-def test_cached_refit_gives_the_models_of_a_single_rate(iris, friedman, kind):
+def test_cached_refit_gives_the_models_of_a_single_rate(
+    iris_scaled, friedman_standardized, kind
+):
     # With memory, one factorisation over all the vectors serves every rate;
     # without, each rate factorises only its own kept vectors.
-    estimator, X, y = _all_kinds(iris, friedman)[kind]
+    estimator, X, y = _all_kinds(iris_scaled, friedman_standardized)[kind]
     rates = [0.2, 0.5, 0.8, 0.95]
     direct = _pruned_at_rates(SVMPruner(estimator, random_state=0), X, y, rates)
     cache = InMemoryCache()
@@ -328,8 +325,8 @@ def test_cached_refit_gives_the_models_of_a_single_rate(iris, friedman, kind):
     _assert_same_models(direct, cached, rtol=1e-6, atol=1e-8)
 
 
-def test_memory_without_random_state_caches_only_the_fit(iris):
-    X, y = iris
+def test_memory_without_random_state_caches_only_the_fit(iris_scaled):
+    X, y = iris_scaled
     cache = InMemoryCache()
     with pytest.warns(UserWarning, match="random_state is an int"):
         SVMPruner(SVC(), prune_rate=0.3, memory=cache).fit(X, y)
@@ -394,11 +391,11 @@ def test_ridge_cholesky_factorises_the_matrix_plus_the_ridge():
     assert lam > 0
 
 
-def test_elimination_solves_least_squares_on_the_pair_samples(iris):
+def test_elimination_solves_least_squares_on_the_pair_samples(iris_scaled):
     # Each round's coefficients are, per one-vs-one pair, the ridge
     # least-squares fit of the pair's decision values on the samples of its
     # two classes, with a free intercept: checked against a direct solve.
-    X, y = iris
+    X, y = iris_scaled
     svm = SVC(C=10).fit(X, y)
     layout = SVLayout(svm)
     kernel = SVKernel(svm)
@@ -425,7 +422,7 @@ def test_elimination_solves_least_squares_on_the_pair_samples(iris):
     path.equations = equations_for([vectors[::2] for vectors in every])
     coef = path.solve(kept)
     K = kernel.between(X, np.arange(layout.n_sv))
-    values = _reduce.pair_values(layout, K, dual_coef, svm._intercept_)
+    values = _fast_predict.pair_values(layout, K, dual_coef, svm._intercept_)
     for p, (i, j) in enumerate(layout.pairs):
         rows = (y == i) | (y == j)
         cols = layout.pair_columns(kept, p)
@@ -441,13 +438,13 @@ def test_elimination_solves_least_squares_on_the_pair_samples(iris):
 
 
 @pytest.mark.parametrize("n_fit", [150, 40])
-def test_final_refit_pulls_towards_rkhs_only_where_samples_are_few(iris, n_fit):
+def test_final_refit_pulls_towards_rkhs_only_where_samples_are_few(iris_scaled, n_fit):
     # Every pair's final refit is the ridge least-squares fit of its decision
     # values on its fitting samples, pulled towards zero where the pair has
     # PRIOR_MIN_SAMPLES_PER_VECTOR samples per vector (all 150 iris samples),
     # towards its RKHS solution where it has fewer (40): checked against
     # direct solves.
-    X, y = iris
+    X, y = iris_scaled
     svm = SVC(C=10).fit(X, y)
     layout = SVLayout(svm)
     kernel = SVKernel(svm)
@@ -455,7 +452,7 @@ def test_final_refit_pulls_towards_rkhs_only_where_samples_are_few(iris, n_fit):
     fit = np.sort(np.random.default_rng(0).permutation(len(y))[:n_fit])
     X_fit, y_fit = X[fit], y[fit]
     ridge = 1e-6
-    nested = _pruner._fit_nested_refit(
+    nested = _refits.fit_nested_refit(
         svm,
         None,
         X_fit,
@@ -473,7 +470,7 @@ def test_final_refit_pulls_towards_rkhs_only_where_samples_are_few(iris, n_fit):
     every = [layout.block(c) for c in range(layout.n_groups)]
     K = kernel.between(X_fit, np.arange(layout.n_sv))
     gram = kernel.among(np.arange(layout.n_sv))
-    values = _reduce.pair_values(layout, K, dual_coef, svm._intercept_)
+    values = _fast_predict.pair_values(layout, K, dual_coef, svm._intercept_)
     n_pulled = 0
     for p, (i, j) in enumerate(layout.pairs):
         rows = (y_fit == i) | (y_fit == j)
@@ -501,8 +498,8 @@ def test_final_refit_pulls_towards_rkhs_only_where_samples_are_few(iris, n_fit):
     assert n_pulled == (0 if n_fit == 150 else len(layout.pairs))
 
 
-def test_kept_vectors_are_nested_across_rates(iris):
-    X, y = iris
+def test_kept_vectors_are_nested_across_rates(iris_scaled):
+    X, y = iris_scaled
     pruners = _pruned_at_rates(
         SVMPruner(SVC(), random_state=0), X, y, [0.0, 0.3, 0.6, 0.9]
     )
@@ -511,8 +508,8 @@ def test_kept_vectors_are_nested_across_rates(iris):
         assert smaller < larger
 
 
-def test_disk_cache_is_memory_mapped_and_matches(cancer, tmp_path):
-    X_train, X_test, y_train, _ = cancer
+def test_disk_cache_is_memory_mapped_and_matches(cancer_split, tmp_path):
+    X_train, X_test, y_train, _ = cancer_split
     pruner = SVMPruner(SVC(), prune_rate=0.7, random_state=0, memory=str(tmp_path))
     first = clone(pruner).fit(X_train, y_train)
     again = clone(pruner).fit(X_train, y_train)
@@ -535,8 +532,8 @@ def test_disk_cache_is_memory_mapped_and_matches(cancer, tmp_path):
 @pytest.mark.parametrize("refit", ["coef", None])
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("binary", [False, True])
-def test_one_vector_per_class(iris, refit, sparse, binary):
-    X, y = iris
+def test_one_vector_per_class(iris_scaled, refit, sparse, binary):
+    X, y = iris_scaled
     if binary:
         y = (y > 0).astype(int)
     if sparse:
@@ -557,8 +554,8 @@ def test_one_vector_per_class(iris, refit, sparse, binary):
 
 
 @pytest.mark.parametrize("refit", ["coef", None])
-def test_sparse_input_matches_dense(iris, refit):
-    X, y = iris
+def test_sparse_input_matches_dense(iris_scaled, refit):
+    X, y = iris_scaled
     dense = SVMPruner(SVC(), prune_rate=0.6, refit=refit, random_state=0).fit(X, y)
     sparse = SVMPruner(SVC(), prune_rate=0.6, refit=refit, random_state=0)
     sparse.fit(sp.csr_matrix(X), y)
@@ -575,8 +572,8 @@ def test_sparse_input_matches_dense(iris, refit):
 
 @pytest.mark.parametrize("refit", ["coef", None])
 @pytest.mark.parametrize("kind", range(6))
-def test_every_svm_class_and_refit(iris, friedman, kind, refit):
-    estimator, X, y = _all_kinds(iris, friedman)[kind]
+def test_every_svm_class_and_refit(iris_scaled, friedman_standardized, kind, refit):
+    estimator, X, y = _all_kinds(iris_scaled, friedman_standardized)[kind]
     pruner = SVMPruner(estimator, prune_rate=0.5, refit=refit, random_state=0)
     pruner.fit(X, y)
     svm = pruner.estimator_
@@ -596,8 +593,8 @@ def test_every_svm_class_and_refit(iris, friedman, kind, refit):
 
 
 @pytest.mark.parametrize("kernel", ["linear", "poly", "sigmoid", rbf_kernel])
-def test_kernels(cancer, kernel):
-    X_train, X_test, y_train, y_test = cancer
+def test_kernels(cancer_split, kernel):
+    X_train, X_test, y_train, y_test = cancer_split
     estimator = SVC(kernel=kernel)
     unpruned = clone(estimator).fit(X_train, y_train).score(X_test, y_test)
     pruner = SVMPruner(estimator, prune_rate=0.5, random_state=0)
@@ -609,8 +606,8 @@ def test_kernels(cancer, kernel):
         assert pruner.estimator_.shape_fit_[0] == pruner.n_units_after_
 
 
-def test_precomputed_kernel(cancer):
-    X_train, X_test, y_train, y_test = cancer
+def test_precomputed_kernel(cancer_split):
+    X_train, X_test, y_train, y_test = cancer_split
     gram, gram_test = X_train @ X_train.T, X_test @ X_train.T
     unpruned = SVC(kernel="precomputed").fit(gram, y_train)
     pruner = SVMPruner(SVC(kernel="precomputed"), prune_rate=0.5, random_state=0)
@@ -624,16 +621,16 @@ def test_precomputed_kernel(cancer):
     np.testing.assert_array_equal(frozen.predict(gram_test), pruner.predict(gram_test))
 
 
-def test_sample_weight_and_class_weight(cancer):
-    X_train, X_test, y_train, y_test = cancer
+def test_sample_weight_and_class_weight(cancer_split):
+    X_train, X_test, y_train, y_test = cancer_split
     weight = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y_train))
     pruner = SVMPruner(SVC(class_weight="balanced"), prune_rate=0.5, random_state=0)
     pruner.fit(X_train, y_train, sample_weight=weight)
     assert pruner.score(X_test, y_test) > 0.9
 
 
-def test_criteria(cancer):
-    X_train, X_test, y_train, y_test = cancer
+def test_criteria(cancer_split):
+    X_train, X_test, y_train, y_test = cancer_split
     calls = []
 
     def smallest_index_first(dual_coef, kernel_norms):
@@ -653,15 +650,15 @@ def test_criteria(cancer):
     assert kept.max() < n_sv - 1
 
 
-def test_auto_prune_rate(synthetic, iris):
-    X_train, X_test, y_train, y_test = synthetic
+def test_auto_prune_rate(synthetic_split, iris_scaled):
+    X_train, X_test, y_train, y_test = synthetic_split
     unpruned = SVC().fit(X_train, y_train).score(X_test, y_test)
     pruner = SVMPruner(SVC(), prune_rate="auto", random_state=0).fit(X_train, y_train)
     assert pruner.prune_rate_ > 0.3
     # tol applies to the held-out fifth; the SVM is fitted on the rest.
     assert pruner.score(X_test, y_test) > unpruned - 0.03
     # Any score is within an infinite tolerance: the smallest model is taken.
-    X, y = iris
+    X, y = iris_scaled
     for refit in ["coef", None]:
         pruner = SVMPruner(
             SVC(), prune_rate="auto", tol=1.0, refit=refit, random_state=0
@@ -671,8 +668,8 @@ def test_auto_prune_rate(synthetic, iris):
     assert outliers.n_units_after_ < outliers.n_units_before_
 
 
-def test_max_fit_samples_subsample(cancer):
-    X_train, X_test, y_train, y_test = cancer
+def test_max_fit_samples_subsample(cancer_split):
+    X_train, X_test, y_train, y_test = cancer_split
     pruner = SVMPruner(SVC(), prune_rate=0.5, max_fit_samples=100, random_state=0)
     pruner.fit(X_train, y_train)
     assert pruner.score(X_test, y_test) > 0.9
@@ -708,42 +705,42 @@ def test_ties_are_broken_with_random_state():
         ({"validation_fraction": 1.0}, "validation_fraction"),
     ],
 )
-def test_invalid_parameters(iris, params, name):
-    X, y = iris
+def test_invalid_parameters(iris_scaled, params, name):
+    X, y = iris_scaled
     with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
         SVMPruner(SVC(), **params).fit(X, y)
 
 
 @pytest.mark.parametrize("estimator", [LinearSVC(), LinearSVR()])
-def test_liblinear_models_have_no_support_vectors(iris, estimator):
-    X, y = iris
+def test_liblinear_models_have_no_support_vectors(iris_scaled, estimator):
+    X, y = iris_scaled
     with pytest.raises(TypeError, match="no support vectors"):
         SVMPruner(estimator).fit(X, y)
 
 
-def test_other_estimators_are_rejected(iris):
-    X, y = iris
+def test_other_estimators_are_rejected(iris_scaled):
+    X, y = iris_scaled
     with pytest.raises(TypeError, match="SVMPruner prunes SVC, NuSVC"):
         SVMPruner(LogisticRegression()).fit(X, y)
 
 
-def test_not_fitted(iris):
-    X, y = iris
+def test_not_fitted(iris_scaled):
+    X, y = iris_scaled
     with pytest.raises(NotFittedError):
         SVMPruner(SVC()).predict(X)
     with pytest.raises(NotFittedError, match="not fitted"):
         SVMPruner(FrozenEstimator(SVC())).fit(X, y)
 
 
-def test_bad_criterion_output(iris):
-    X, y = iris
+def test_bad_criterion_output(iris_scaled):
+    X, y = iris_scaled
     pruner = SVMPruner(SVC(), criterion=lambda coef, norms: np.ones(3))
     with pytest.raises(ValueError, match="criterion must return one score"):
         pruner.fit(X, y)
 
 
-def test_precomputed_kernel_needs_the_gram_matrix(cancer):
-    X_train, X_test, y_train, _ = cancer
+def test_precomputed_kernel_needs_the_gram_matrix(cancer_split):
+    X_train, X_test, y_train, _ = cancer_split
     gram, gram_test = X_train @ X_train.T, X_test @ X_train.T
     fitted = SVC(kernel="precomputed").fit(gram, y_train)
     frozen = SVMPruner(FrozenEstimator(fitted), prune_rate=0.5)
@@ -755,24 +752,37 @@ def test_precomputed_kernel_needs_the_gram_matrix(cancer):
         SVMPruner(SVC(kernel="precomputed"), prune_rate="auto").fit(gram, y_train)
 
 
-def test_refit_svm_is_withdrawn_with_a_pointer_to_coef(iris):
-    X, y = iris
-    with pytest.raises(InvalidParameterError, match="refit='coef'"):
+def test_invalid_refit_gets_the_plain_error_listing_every_value(iris_scaled):
+    X, y = iris_scaled
+    with pytest.raises(InvalidParameterError, match="'refit' parameter") as error:
         SVMPruner(SVC(), refit="svm").fit(X, y)
+    message = str(error.value)
+    for valid in ("'coef'", "'labels'", "None"):
+        assert valid in message
 
 
-def test_negative_sample_weight_is_not_matched_by_the_refit(synthetic):
-    # SVC accepts negative weights; the least-squares weights are clipped at 0.
-    X_train, X_test, y_train, y_test = synthetic
+def test_zero_weight_samples_are_not_matched_by_the_refit(synthetic_split):
+    # The refit matches the decision function on the weighted samples: a
+    # sample of weight 0 counts as if it were absent.
+    X_train, _, y_train, _ = synthetic_split
+    fitted = SVC().fit(X_train, y_train)
     weight = np.ones(len(y_train))
-    weight[::7] = -0.5
-    unpruned = SVC().fit(X_train, y_train, sample_weight=weight)
-    pruner = SVMPruner(SVC(), prune_rate=0.5, random_state=0)
-    pruner.fit(X_train, y_train, sample_weight=weight)
-    assert pruner.score(X_test, y_test) > unpruned.score(X_test, y_test) - 0.02
-    frozen = SVMPruner(FrozenEstimator(unpruned), prune_rate="auto", random_state=0)
-    frozen.fit(X_train, y_train, sample_weight=weight)
-    assert frozen.n_units_after_ < frozen.n_units_before_
+    weight[::3] = 0.0
+    pruner = SVMPruner(FrozenEstimator(fitted), prune_rate=0.6, random_state=0)
+    weighted = clone(pruner).fit(X_train, y_train, sample_weight=weight)
+    kept = weight > 0
+    subset = clone(pruner).fit(X_train[kept], y_train[kept])
+    changed = clone(pruner).fit(X_train, y_train)
+    np.testing.assert_array_equal(
+        weighted.estimator_.support_, subset.estimator_.support_
+    )
+    np.testing.assert_allclose(
+        weighted.estimator_.dual_coef_, subset.estimator_.dual_coef_, rtol=1e-6
+    )
+    # The weights matter: with all samples at weight 1 the model differs.
+    assert not np.allclose(
+        weighted.estimator_.dual_coef_, changed.estimator_.dual_coef_, rtol=1e-6
+    )
 
 
 def test_tiny_step_with_auto_is_quick_and_bounded(monkeypatch):
@@ -796,15 +806,15 @@ def test_auto_targets_visit_every_distinct_count_once():
     assert len(_reduce.auto_targets([40, 7], 1.0)) == 1
 
 
-def test_frozen_model_with_wrong_features(cancer):
-    X_train, _, y_train, _ = cancer
+def test_frozen_model_with_wrong_features(cancer_split):
+    X_train, _, y_train, _ = cancer_split
     fitted = SVC().fit(X_train, y_train)
     with pytest.raises(ValueError, match="features"):
         SVMPruner(FrozenEstimator(fitted)).fit(X_train[:, :5], y_train)
 
 
-def test_writer_refuses_inconsistent_models(cancer):
-    X_train, _, y_train, _ = cancer
+def test_writer_refuses_inconsistent_models(cancer_split):
+    X_train, _, y_train, _ = cancer_split
     svm = SVC().fit(X_train, y_train)
     n = len(svm.support_)
     kept = np.arange(0, n, 2)
@@ -830,8 +840,8 @@ def test_writer_refuses_inconsistent_models(cancer):
         check_libsvm_model(broken)
 
 
-def test_failure_leaves_no_fitted_model(iris):
-    X, y = iris
+def test_failure_leaves_no_fitted_model(iris_scaled):
+    X, y = iris_scaled
     pruner = SVMPruner(
         SVC(), criterion=lambda coef, norms: np.full(coef.shape[1], np.nan)
     )
@@ -840,8 +850,8 @@ def test_failure_leaves_no_fitted_model(iris):
     assert not hasattr(pruner, "estimator_")
 
 
-def test_regressor_without_support_vectors(friedman):
-    X, y = friedman
+def test_regressor_without_support_vectors(friedman_standardized):
+    X, y = friedman_standardized
     pruner = SVMPruner(SVR(epsilon=100.0), prune_rate=0.5).fit(X, y)
     assert pruner.n_units_before_ == pruner.n_units_after_ == 0
     assert pruner.prune_rate_ == 0.0
@@ -850,8 +860,8 @@ def test_regressor_without_support_vectors(friedman):
     )
 
 
-def test_callable_kernel_has_no_n_features_in(iris):
-    X, y = iris
+def test_callable_kernel_has_no_n_features_in(iris_scaled):
+    X, y = iris_scaled
     pruner = SVMPruner(SVC(kernel=rbf_kernel), prune_rate=0.5, random_state=0)
     pruner.fit(X, y)
     assert not hasattr(pruner, "n_features_in_")
@@ -859,9 +869,9 @@ def test_callable_kernel_has_no_n_features_in(iris):
     assert pruner.score(X, y) > 0.9
 
 
-def test_feature_names_are_kept(iris):
+def test_feature_names_are_kept(iris_scaled):
     pd = pytest.importorskip("pandas")
-    X, y = iris
+    X, y = iris_scaled
     frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
     pruner = SVMPruner(SVC(), prune_rate=0.5, random_state=0).fit(frame, y)
     np.testing.assert_array_equal(pruner.feature_names_in_, ["a", "b", "c", "d"])
@@ -871,8 +881,8 @@ def test_feature_names_are_kept(iris):
     )
 
 
-def test_auto_with_a_frozen_estimator(synthetic):
-    X_train, X_test, y_train, y_test = synthetic
+def test_auto_with_a_frozen_estimator(synthetic_split):
+    X_train, X_test, y_train, y_test = synthetic_split
     fitted = SVC().fit(X_train[400:], y_train[400:])
     # X holds samples the model has not seen: 80% fitting, 20% validation
     # (80 samples: one error is 1.25 points, so tol must exceed 0.0125).
@@ -912,8 +922,10 @@ def _assert_same_predictions(pruner, svm, X, y):
 @pytest.mark.parametrize("kind", range(6))
 @pytest.mark.parametrize("kernel", ["rbf", "linear", "poly", "sigmoid"])
 @pytest.mark.parametrize("sparse", [False, True])
-def test_fast_path_equals_libsvm(iris, friedman, kind, kernel, sparse):
-    estimator, X, y = _all_kinds(iris, friedman)[kind]
+def test_fast_path_equals_libsvm(
+    iris_scaled, friedman_standardized, kind, kernel, sparse
+):
+    estimator, X, y = _all_kinds(iris_scaled, friedman_standardized)[kind]
     estimator = clone(estimator).set_params(kernel=kernel)
     if sparse:
         X = sp.csr_matrix(X)
@@ -924,8 +936,8 @@ def test_fast_path_equals_libsvm(iris, friedman, kind, kernel, sparse):
 
 @pytest.mark.parametrize("shape", ["ovo", "ovr"])
 @pytest.mark.parametrize("break_ties", [False, True])
-def test_fast_path_multiclass_options(iris, shape, break_ties):
-    X, y = iris
+def test_fast_path_multiclass_options(iris_scaled, shape, break_ties):
+    X, y = iris_scaled
     estimator = SVC(decision_function_shape=shape, break_ties=break_ties, C=0.1)
     pruner = SVMPruner(estimator, prune_rate=0.5, random_state=0).fit(X, y + 5)
     if break_ties and shape == "ovo":
@@ -942,8 +954,10 @@ def test_fast_path_multiclass_options(iris, shape, break_ties):
     [([1.0, -1.0, 1.0], 0), ([0.0, 0.0, 0.0], 2), ([-1.0, 1.0, -1.0], 0)],
 )
 @pytest.mark.parametrize("break_ties", [False, True])
-def test_fast_path_breaks_vote_ties_as_libsvm(iris, intercept, label, break_ties):
-    X, y = iris
+def test_fast_path_breaks_vote_ties_as_libsvm(
+    iris_scaled, intercept, label, break_ties
+):
+    X, y = iris_scaled
     svm = SVC(break_ties=break_ties).fit(X, y)
     # Far from every vector the RBF kernel is exactly 0: the decision values
     # are the intercepts, which make a three-way vote tie (or exact zeros,
@@ -960,8 +974,8 @@ def test_fast_path_breaks_vote_ties_as_libsvm(iris, intercept, label, break_ties
     )
 
 
-def test_fast_path_blocks_and_threads(synthetic, monkeypatch):
-    X_train, X_test, y_train, _ = synthetic
+def test_fast_path_blocks_and_threads(synthetic_split, monkeypatch):
+    X_train, X_test, y_train, _ = synthetic_split
     pruner = SVMPruner(SVC(), prune_rate=0.3, random_state=0).fit(X_train, y_train)
     expected = pruner.estimator_.decision_function(X_test)
     # Blocks of a few rows, computed by several threads or by one.
@@ -973,8 +987,8 @@ def test_fast_path_blocks_and_threads(synthetic, monkeypatch):
             )
 
 
-def test_fast_path_precomputed_and_callable_kernels(cancer):
-    X_train, X_test, y_train, y_test = cancer
+def test_fast_path_precomputed_and_callable_kernels(cancer_split):
+    X_train, X_test, y_train, y_test = cancer_split
     gram, gram_test = X_train @ X_train.T, X_test @ X_train.T
     pruner = SVMPruner(SVC(kernel="precomputed"), prune_rate=0.5, random_state=0)
     pruner.fit(gram, y_train)
@@ -989,8 +1003,8 @@ def test_fast_path_precomputed_and_callable_kernels(cancer):
     _assert_same_predictions(pruner, pruner.estimator_, X_test, y_test)
 
 
-def test_fast_path_validates_input_as_libsvm(iris):
-    X, y = iris
+def test_fast_path_validates_input_as_libsvm(iris_scaled):
+    X, y = iris_scaled
     pruner = SVMPruner(SVC(), prune_rate=0.5, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="features"):
         pruner.predict(X[:, :2])
@@ -1002,10 +1016,12 @@ def test_fast_path_validates_input_as_libsvm(iris):
 
 
 @pytest.mark.parametrize("name", ["SVC", "NuSVC", "SVR", "NuSVR"])
-def test_scikit_learn_intelex_models_are_pruned(iris, friedman, name):
+def test_scikit_learn_intelex_models_are_pruned(
+    iris_scaled, friedman_standardized, name
+):
     accelerated = pytest.importorskip("sklearnex.svm")
     plain = {"SVC": SVC, "NuSVC": NuSVC, "SVR": SVR, "NuSVR": NuSVR}[name]
-    X, y = iris if name.endswith("C") else friedman
+    X, y = iris_scaled if name.endswith("C") else friedman_standardized
     params = {"nu": 0.3} if name == "NuSVC" else {}
     fitted = getattr(accelerated, name)(**params).fit(X, y)
     assert isinstance(fitted, plain) and type(fitted) is not plain
@@ -1048,8 +1064,8 @@ def test_pruning_after_patch_sklearn():
     assert result.returncode == 0, result.stderr
 
 
-def test_verbose_prints_a_line_per_stage(iris, capsys):
-    X, y = iris
+def test_verbose_prints_a_line_per_stage(iris_scaled, capsys):
+    X, y = iris_scaled
     SVMPruner(SVC(), prune_rate=0.5, random_state=0).fit(X, y)
     assert capsys.readouterr().out == ""
     SVMPruner(SVC(), prune_rate=0.5, random_state=0, verbose=1).fit(X, y)

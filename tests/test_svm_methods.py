@@ -7,39 +7,15 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import check_grad
 from sklearn.base import clone
-from sklearn.datasets import load_digits, load_iris, make_friedman1
 from sklearn.frozen import FrozenEstimator
 from sklearn.metrics.pairwise import rbf_kernel
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR, NuSVC, NuSVR, OneClassSVM
 
 from skprune.svm import SVMPruner
 from skprune.svm._exact import owner_of_pairs
 from skprune.svm._libsvm_model import SVLayout, check_libsvm_model
+from skprune.svm._reduce import elimination_rounds
 from skprune.svm._reduced_set import construct_reduced_set
-
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-@pytest.fixture(scope="module")
-def friedman():
-    X, y = make_friedman1(n_samples=300, random_state=0)
-    return X, y
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=0
-    )
-    scaler = StandardScaler().fit(X_train)
-    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
 
 
 def _outputs(model, X):
@@ -48,9 +24,9 @@ def _outputs(model, X):
     return model.predict(X)
 
 
-def _kinds(iris, friedman, kernel):
-    X, y = iris
-    Xr, yr = friedman
+def _kinds(iris_scaled, friedman_raw, kernel):
+    X, y = iris_scaled
+    Xr, yr = friedman_raw
     return [
         (SVC(kernel=kernel), X, y),
         (SVC(kernel=kernel), X, (y > 0).astype(int)),
@@ -67,8 +43,10 @@ def _kinds(iris, friedman, kernel):
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("kernel", ["linear", "poly"])
 @pytest.mark.parametrize("kind", range(6))
-def test_exact_keeps_the_decision_function(iris, friedman, kernel, kind, sparse):
-    estimator, X, y = _kinds(iris, friedman, kernel)[kind]
+def test_exact_keeps_the_decision_function(
+    iris_scaled, friedman_raw, kernel, kind, sparse
+):
+    estimator, X, y = _kinds(iris_scaled, friedman_raw, kernel)[kind]
     if sparse:
         X = sp.csr_matrix(X)
     unpruned = clone(estimator).fit(X, y)
@@ -86,8 +64,8 @@ def test_exact_keeps_the_decision_function(iris, friedman, kernel, kind, sparse)
     np.testing.assert_allclose(_outputs(restored, X), _outputs(pruner, X))
 
 
-def test_exact_linear_keeps_one_vector_per_function(iris):
-    X, y = iris
+def test_exact_linear_keeps_one_vector_per_function(iris_scaled):
+    X, y = iris_scaled
     pruner = SVMPruner(SVC(kernel="linear"), method="exact").fit(X, y)
     assert pruner.n_units_after_ == 3
     binary = SVMPruner(SVC(kernel="linear"), method="exact")
@@ -102,9 +80,9 @@ def test_every_class_owns_a_function(n_groups):
     assert all(c in pair for pair, c in zip(pairs, owners, strict=True))
 
 
-def test_exact_poly_drops_dependent_vectors(friedman):
+def test_exact_poly_drops_dependent_vectors(friedman_raw):
     # degree 3 on 10 features without coef0: a 220-dimensional feature space.
-    X, y = friedman
+    X, y = friedman_raw
     pruner = SVMPruner(SVR(kernel="poly"), method="exact").fit(X, y)
     assert pruner.n_units_before_ > 220
     assert pruner.n_units_after_ == 220
@@ -115,16 +93,16 @@ def test_exact_poly_drops_dependent_vectors(friedman):
 
 
 @pytest.mark.parametrize("kernel", ["rbf", "sigmoid", rbf_kernel])
-def test_exact_warns_and_keeps_other_kernels(iris, kernel):
-    X, y = iris
+def test_exact_warns_and_keeps_other_kernels(iris_scaled, kernel):
+    X, y = iris_scaled
     name = "callable" if callable(kernel) else kernel
     with pytest.warns(UserWarning, match=f"kernel='{name}'"):
         pruner = SVMPruner(SVC(kernel=kernel), method="exact").fit(X, y)
     assert pruner.n_units_after_ == pruner.n_units_before_
 
 
-def test_exact_ignores_prune_rate(iris):
-    X, y = iris
+def test_exact_ignores_prune_rate(iris_scaled):
+    X, y = iris_scaled
     a = SVMPruner(SVC(kernel="linear"), method="exact", prune_rate=0.0).fit(X, y)
     b = SVMPruner(SVC(kernel="linear"), method="exact", prune_rate="auto").fit(X, y)
     assert a.n_units_after_ == b.n_units_after_ == 3
@@ -135,8 +113,8 @@ def test_exact_ignores_prune_rate(iris):
 # -- method="reduced_set" -----------------------------------------------------------
 
 
-def test_reduced_set_beats_elimination_on_digits(digits):
-    X_train, X_test, y_train, y_test = digits
+def test_reduced_set_beats_elimination_on_digits(digits_split):
+    X_train, X_test, y_train, y_test = digits_split
     svm = SVC().fit(X_train, y_train)
     unpruned = svm.score(X_test, y_test)
     scores = {}
@@ -147,15 +125,14 @@ def test_reduced_set_beats_elimination_on_digits(digits):
         pruner.fit(X_train, y_train)
         scores[method] = pruner.score(X_test, y_test)
         check_libsvm_model(pruner.estimator_)
-    # Measured: 0.9759 against 0.9370 (unpruned 0.9815).
     assert scores["reduced_set"] >= unpruned - 0.015
     assert scores["reduced_set"] > scores["eliminate"] + 0.02
 
 
 @pytest.mark.parametrize("kernel", ["rbf", "poly", "linear", "sigmoid"])
 @pytest.mark.parametrize("kind", range(6))
-def test_reduced_set_every_class_and_kernel(iris, friedman, kernel, kind):
-    estimator, X, y = _kinds(iris, friedman, kernel)[kind]
+def test_reduced_set_every_class_and_kernel(iris_scaled, friedman_raw, kernel, kind):
+    estimator, X, y = _kinds(iris_scaled, friedman_raw, kernel)[kind]
     if kernel == "sigmoid":
         estimator.set_params(gamma=0.01)
     pruner = SVMPruner(estimator, prune_rate=0.7, method="reduced_set", max_iter=30)
@@ -170,8 +147,8 @@ def test_reduced_set_every_class_and_kernel(iris, friedman, kernel, kind):
     assert svm.support_.max() < X.shape[0]
 
 
-def test_reduced_set_does_not_worsen_the_fit(iris):
-    X, y = iris
+def test_reduced_set_does_not_worsen_the_fit(iris_scaled):
+    X, y = iris_scaled
     base = SVMPruner(SVC(), prune_rate=0.8, random_state=0).fit(X, y)
     moved = SVMPruner(SVC(), prune_rate=0.8, method="reduced_set", random_state=0)
     moved.fit(X, y)
@@ -180,8 +157,8 @@ def test_reduced_set_does_not_worsen_the_fit(iris):
     assert error[1] <= error[0]
 
 
-def test_reduced_set_sparse_input(iris):
-    X, y = iris
+def test_reduced_set_sparse_input(iris_scaled):
+    X, y = iris_scaled
     pruner = SVMPruner(SVC(), prune_rate=0.7, method="reduced_set", random_state=0)
     pruner.fit(sp.csr_matrix(X), y)
     assert sp.issparse(pruner.estimator_.support_vectors_)
@@ -193,8 +170,8 @@ def test_reduced_set_sparse_input(iris):
     )
 
 
-def test_reduced_set_with_auto(iris):
-    X, y = iris
+def test_reduced_set_with_auto(iris_scaled):
+    X, y = iris_scaled
     pruner = SVMPruner(
         SVC(), prune_rate="auto", method="reduced_set", max_iter=20, random_state=0
     )
@@ -203,8 +180,8 @@ def test_reduced_set_with_auto(iris):
 
 
 @pytest.mark.parametrize("kernel", ["precomputed", rbf_kernel])
-def test_reduced_set_refuses_kernels_without_feature_values(iris, kernel):
-    X, y = iris
+def test_reduced_set_refuses_kernels_without_feature_values(iris_scaled, kernel):
+    X, y = iris_scaled
     if kernel == "precomputed":
         X = X @ X.T
     with pytest.raises(ValueError, match="method='reduced_set'.*method='eliminate'"):
@@ -212,11 +189,11 @@ def test_reduced_set_refuses_kernels_without_feature_values(iris, kernel):
 
 
 @pytest.mark.parametrize("kernel", ["rbf", "poly", "linear", "sigmoid"])
-def test_reduced_set_gradient(iris, kernel, monkeypatch):
+def test_reduced_set_gradient(iris_scaled, kernel, monkeypatch):
     """The analytic gradient of the loss matches finite differences."""
     import skprune.svm._reduced_set as module
 
-    X, y = iris
+    X, y = iris_scaled
     svm = SVC(kernel=kernel, gamma=0.1).fit(X, y)
     reduced = SVMPruner(FrozenEstimator(svm), prune_rate=0.8, random_state=0)
     reduced = reduced.fit(X, y).estimator_
@@ -234,3 +211,25 @@ def test_reduced_set_gradient(iris, kernel, monkeypatch):
     error = check_grad(lambda t: fun(t)[0], lambda t: fun(t)[1], theta0, epsilon=1e-7)
     assert error < 1e-4 * max(1.0, np.linalg.norm(fun(theta0)[1]))
     assert SVLayout(reduced).n_sv == len(kept)
+
+
+def test_n_iter_counts_the_iterations_of_the_method(iris_scaled):
+    X, y = iris_scaled
+    unpruned = SVC().fit(X, y)
+
+    def n_iter(**params):
+        return SVMPruner(SVC(), random_state=0, **params).fit(X, y).n_iter_
+
+    eliminated = SVMPruner(SVC(), prune_rate=0.8, random_state=0).fit(X, y)
+    rounds = elimination_rounds(
+        unpruned.n_support_, eliminated.estimator_.n_support_, 0.25
+    )
+    assert eliminated.n_iter_ == rounds > 1
+    assert n_iter(prune_rate=0.8, step=1.0) == 1
+    assert n_iter(prune_rate=0.8, refit=None) == 1
+    assert n_iter(prune_rate=0.0) == 0
+    assert 1 <= n_iter(prune_rate=0.8, method="reduced_set", max_iter=5) <= 5
+    assert SVMPruner(SVC(kernel="linear"), method="exact").fit(X, y).n_iter_ == 1
+    # No exact saving with an RBF kernel: nothing removed, no iteration.
+    with pytest.warns(UserWarning, match="no exact saving"):
+        assert n_iter(method="exact") == 0

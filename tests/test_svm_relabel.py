@@ -8,8 +8,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR, LinearSVC
 
 from skprune.svm import SVMPruner
+from skprune.svm._fast_predict import pair_values
 from skprune.svm._libsvm_model import SVLayout, dense_dual_coef
-from skprune.svm._reduce import pair_values
 
 
 def _inverse_sqrt(gram):
@@ -82,10 +82,11 @@ def test_refit_labels_needs_an_svc():
         SVMPruner(SVR(), refit="labels").fit(X, y.astype(float))
 
 
-def test_refit_labels_needs_the_elimination():
+@pytest.mark.parametrize("method", ["reduced_set", "exact"])
+def test_refit_labels_needs_the_elimination(method):
     X, y = make_classification(n_samples=100, random_state=0)
-    with pytest.raises(ValueError, match="method='reduced_set' does not use it"):
-        SVMPruner(SVC(), method="reduced_set", refit="labels").fit(X, y)
+    with pytest.raises(ValueError, match=f"method='{method}' does not use it"):
+        SVMPruner(SVC(kernel="linear"), method=method, refit="labels").fit(X, y)
 
 
 def test_precomputed_kernel_gives_the_same_refit():

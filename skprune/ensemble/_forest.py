@@ -17,13 +17,13 @@ from sklearn.ensemble import (
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples
 
-from ..base import BasePruner, _take_rows
+from ..base import BasePruner
 from ..tree._pruner import (
     cost_complexity_prune_to_rates,
     count_tree_params,
-    n_units_kept,
     prune_tree,
 )
+from ..utils import n_kept, take_rows
 from ._selection import FlatOutputs, OutputLoss, forest_loss, ordered_aggregation
 
 _BOOSTING = (
@@ -255,7 +255,7 @@ class ForestPruner(BasePruner):
             _num_samples(y),
             purpose="A forest without bootstrap (as a selection set)",
         )
-        X_train, X_held, y_train, y_held, w_train, w_held = _take_rows(
+        X_train, X_held, y_train, y_held, w_train, w_held = take_rows(
             (X, y, sample_weight), train, held_out
         )
         forest = self._fit_base(X_train, y_train, w_train)
@@ -267,16 +267,16 @@ class ForestPruner(BasePruner):
         if self.prune_rate == "auto":
             n_steps = n_trees
         else:
-            n_steps = n_units_kept(n_trees, self.prune_rate)
+            n_steps = n_kept(n_trees, self.prune_rate)
         order, losses = ordered_aggregation(
             selection_set.flat_outputs(), selection_set.loss, n_steps
         )
-        n_kept = n_steps
+        n_trees_kept = n_steps
         if self.prune_rate == "auto":
             # The least error; among equal errors, the least squared error
             # of the averaged probabilities (more trees, smoother averages).
-            n_kept = int(np.lexsort((losses[:, 1], losses[:, 0]))[0]) + 1
-        return np.sort(order[:n_kept])
+            n_trees_kept = int(np.lexsort((losses[:, 1], losses[:, 0]))[0]) + 1
+        return np.sort(order[:n_trees_kept])
 
     def _set_fitted_attributes(self, unpruned, pruned):
         super()._set_fitted_attributes(unpruned, pruned)

@@ -3,7 +3,6 @@
 import time
 from numbers import Real
 
-import joblib
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone, is_classifier
@@ -14,14 +13,17 @@ from sklearn.utils import Bunch, _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Integral, validate_params
 from sklearn.utils.validation import _check_sample_weight, indexable
 
-from ..base import BasePruner, _check_cv_splits
+from ..base import BasePruner
+from ..utils import cache_key, check_cv_splits
 
 
 class InMemoryCache:
     """A ``joblib.Memory`` stand-in that keeps results in a dict.
 
-    Results are keyed on a ``joblib.hash`` of the arguments, as
-    ``joblib.Memory`` keys them on disk. A cached result is returned as the
+    Results are keyed as the pruners' disk cache keys them: on the function,
+    the arguments and the code of any function among the estimators'
+    parameters (a kernel redefined under the same name is not a hit). A
+    cached result is returned as the
     same object every time: pruners copy it before they prune. Copies of the
     cache (``clone`` deep-copies parameters) share its store, as copies of a
     ``joblib.Memory`` share its location; a pickled cache (e.g. sent to a
@@ -44,7 +46,7 @@ class InMemoryCache:
         """Wrap ``func`` so that repeated calls with equal arguments run once."""
 
         def cached(*args, **kwargs):
-            key = (func.__module__, func.__qualname__, joblib.hash((args, kwargs)))
+            key = cache_key(func, (*args, *sorted(kwargs.items())))
             if key not in self._results:
                 self.n_calls_ += 1
                 self._results[key] = func(*args, **kwargs)
@@ -188,7 +190,7 @@ def pruning_curve(
             scorer,
             return_train_score,
         )
-        for train, test in _check_cv_splits(cv.split(X, y, groups))
+        for train, test in check_cv_splits(cv.split(X, y, groups))
     )
     result = Bunch(prune_rates=np.asarray(rates, dtype=object))
     for key in folds[0]:

@@ -13,13 +13,12 @@ from sklearn.utils.validation import _num_samples, check_array
 
 from .._selection import (
     AUTO_RATES,
-    cubic_schedule,
     global_top,
-    n_to_keep,
     prune_to_largest_rate_within_tol,
     top,
 )
-from ..base import BasePruner, _take_rows
+from ..base import BasePruner
+from ..utils import cubic_schedule, n_kept, take_rows
 from ._criteria import CRITERIA
 from ._fine_tune import fine_tune
 from ._network import (
@@ -410,9 +409,10 @@ class MLPPruner(BasePruner):
             purpose="prune_rate='auto'",
             candidates=candidates,
             min_train=2,
-            rng=rng,
+            random_state=rng,
+            sort=True,
         )
-        return _take_rows((X, y, sample_weight), np.sort(train), held_out)
+        return take_rows((X, y, sample_weight), train, held_out)
 
     def _count_units(self, estimator):
         if self.method == "weight":
@@ -513,7 +513,7 @@ class _PruningSession:
 
     def _prune_weights(self, rate):
         coefs = self.network.coefs_
-        n_keep = [n_to_keep(n, rate) for n in self.n_start]
+        n_keep = [n_kept(n, rate) for n in self.n_start]
         magnitudes = [
             np.abs(coef) * mask for coef, mask in zip(coefs, self.masks, strict=True)
         ]
@@ -521,7 +521,7 @@ class _PruningSession:
             keep = [top(m.ravel(), k) for m, k in zip(magnitudes, n_keep, strict=True)]
         else:
             keep = global_top(
-                [m.ravel() for m in magnitudes], n_to_keep(sum(self.n_start), rate)
+                [m.ravel() for m in magnitudes], n_kept(sum(self.n_start), rate)
             )
         for coef, mask, kept in zip(coefs, self.masks, keep, strict=True):
             mask.fill(0)
@@ -534,12 +534,12 @@ class _PruningSession:
         scores = self._unit_scores(X, y, weight)
         if self.pruner.scope in ("auto", "layer"):
             keep = [
-                top(s, n_to_keep(n, rate))
+                top(s, n_kept(n, rate))
                 for s, n in zip(scores, self.n_start, strict=True)
             ]
         else:
             normalised = [s / s.mean() if s.mean() > 0 else s for s in scores]
-            keep = global_top(normalised, n_to_keep(sum(self.n_start), rate))
+            keep = global_top(normalised, n_kept(sum(self.n_start), rate))
         activations = forward(network, X)
         for layer in range(len(keep) - 1, -1, -1):
             if len(keep[layer]) == network.coefs_[layer].shape[1]:

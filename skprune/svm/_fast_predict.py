@@ -3,19 +3,19 @@
 libsvm's ``predict`` and ``decision_function`` evaluate the kernel one support
 vector and one sample at a time. The same decision values come from a block
 of kernel values (samples x support vectors), computed with one matrix
-product per block of rows, times the dual coefficients; measured in
-``benchmarks/bench_svm_predict.py`` this is several times faster than
-libsvm on the same model. The functions here reproduce, on top of those values, exactly
-what scikit-learn does with libsvm's: the one-vs-one vote and its
-tie-breaking, the sign flip of binary classifiers, the ``"ovr"`` shape,
-``break_ties`` and the class labels.
+product per block of rows, times the dual coefficients: several times faster
+than libsvm on the same model (see :ref:`svm_fast_predict`). The functions
+here reproduce, on top of those values, exactly what scikit-learn does with
+libsvm's: the one-vs-one vote and its tie-breaking, the sign flip of binary
+classifiers, the ``"ovr"`` shape, ``break_ties`` and the class labels.
 
 Only the kernels libsvm computes from the feature values are handled
 (``"linear"``, ``"poly"``, ``"rbf"``, ``"sigmoid"``) and ``"precomputed"``
 (whose kernel values are the input's own columns); a callable kernel is left
-to libsvm (:func:`has_fast_path`).
+to libsvm (:func:`has_fast_path`, :func:`predict_as`).
 """
 
+import contextlib
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -23,19 +23,81 @@ import scipy.sparse as sp
 from sklearn.utils import gen_batches
 from sklearn.utils.extmath import row_norms, safe_sparse_dot
 from sklearn.utils.multiclass import _ovr_decision_function
+from threadpoolctl import ThreadpoolController
 
 from ._accelerated import OneClassSVM
 from ._libsvm_model import SVLayout, dense_dual_coef
-from ._reduce import blas_thread_count, pair_values, single_blas_thread, vote
 
 # Kernel blocks are computed in row chunks of about this many entries (2 MB
-# per thread): memory stays bounded for any number of rows. Measured on the
-# benchmark problem (6056 and 1212 vectors, 1 and 2 threads), 2**18 was
-# 5-20% faster than 2**16 (Python overhead per block) and 2**20 (the block
-# leaves the CPU cache between the product and the element-wise pass).
+# per thread): memory stays bounded for any number of rows. Smaller blocks pay
+# Python's overhead per block; larger ones leave the CPU cache between the
+# product and the element-wise pass.
 _BLOCK_ENTRIES = 2**18
 
+# Below this matrix size, BLAS threads cost more than they save (many small
+# per-pair solves contend for the cores).
+_MIN_THREADED_SIZE = 1500
+_controller = None
+
 _FAST_KERNELS = ("linear", "poly", "rbf", "sigmoid", "precomputed")
+
+
+def _blas_controller():
+    global _controller
+    if _controller is None:
+        # Scanning the loaded libraries takes milliseconds: do it once.
+        _controller = ThreadpoolController()
+    return _controller
+
+
+def blas_threads_for(size):
+    """A context limiting BLAS to one thread for operations on small matrices."""
+    if size >= _MIN_THREADED_SIZE:
+        return contextlib.nullcontext()
+    return single_blas_thread()
+
+
+def single_blas_thread():
+    """A context limiting BLAS to one thread."""
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
+def blas_thread_count():
+    """The threads BLAS may use now (its default, or a ``threadpool_limits``)."""
+    libraries = _blas_controller().select(user_api="blas").info()
+    counts = [info["num_threads"] for info in libraries]
+    return max(1, min(counts, default=1))
+
+
+def pair_values(layout, K, dual_coef, intercept):
+    """Decision values of every pair from the kernel columns ``K`` of all vectors.
+
+    ``dual_coef`` holds the vectors' coefficients, (n_rows, n_sv).
+    """
+    if not layout.is_classifier:
+        return (K @ dual_coef[0] + intercept[0])[:, None]
+    bounds = layout.starts
+    # Per class block, one product gives that block's part of every pair.
+    partial = [
+        K[:, bounds[c] : bounds[c + 1]] @ dual_coef[:, bounds[c] : bounds[c + 1]].T
+        for c in range(layout.n_groups)
+    ]
+    values = np.empty((K.shape[0], len(layout.pairs)))
+    for p, (i, j) in enumerate(layout.pairs):
+        values[:, p] = partial[i][:, j - 1] + partial[j][:, i] + intercept[p]
+    return values
+
+
+def vote(layout, values):
+    """libsvm's one-vs-one vote: class index per sample (first maximum wins)."""
+    votes = np.zeros((values.shape[0], layout.n_groups), dtype=np.intp)
+    for p, (i, j) in enumerate(layout.pairs):
+        # A value of exactly 0 votes for j, as in libsvm.
+        positive = values[:, p] > 0
+        votes[:, i] += positive
+        votes[:, j] += ~positive
+    # argmax returns the first maximum: ties go to the lower class index.
+    return np.argmax(votes, axis=1)
 
 
 def has_fast_path(svm):
@@ -91,6 +153,25 @@ def map_row_blocks(fill, n_rows, n_columns):
         return
     with single_blas_thread(), ThreadPoolExecutor(n_threads) as executor:
         list(executor.map(fill, batches))
+
+
+def predict_as(svm, method, X):
+    """``svm.<method>(X)``, computed by BLAS where that reproduces libsvm.
+
+    The one place that chooses between the two paths: ``"predict"``,
+    ``"decision_function"`` and ``"score_samples"`` take the BLAS path when
+    :func:`has_fast_path`; anything else (probabilities, callable kernels)
+    goes through libsvm.
+    """
+    if not has_fast_path(svm):
+        return getattr(svm, method)(X)
+    if method == "predict":
+        return predict(svm, X)
+    if method == "decision_function":
+        return decision_function(svm, X)
+    if method == "score_samples":
+        return decision_function(svm, X) + svm.offset_
+    return getattr(svm, method)(X)
 
 
 def decision_function(svm, X):

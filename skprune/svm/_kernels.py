@@ -2,15 +2,15 @@
 
 libsvm evaluates its kernel one pair of vectors at a time; the pruner needs
 whole blocks (samples x support vectors, support vectors x support vectors),
-which the prediction path's :class:`._fast_predict.KernelBlocks` computes an
-order of magnitude faster with the fitted ``_gamma``, ``degree`` and
-``coef0``, in threaded row blocks.
+which the prediction path's :class:`._fast_predict.KernelBlocks` computes
+with BLAS from the fitted ``_gamma``, ``degree`` and ``coef0``, in threaded
+row blocks.
 """
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import _safe_indexing, check_array
-from sklearn.utils.validation import _num_samples
+from sklearn.utils.validation import _num_samples, validate_data
 
 from ._fast_predict import KernelBlocks
 from ._libsvm_model import callable_training_data
@@ -38,7 +38,12 @@ class SVKernel:
             self._train_rows = callable_training_data(estimator)
 
     def prepare(self, X):
-        """``X`` in the form the kernel is evaluated on (validated, CSR or dense)."""
+        """``X`` in the form the kernel is evaluated on (validated, CSR or dense).
+
+        Feature values are checked against the fitted SVM (count and names),
+        which ``reset=False`` leaves untouched: a frozen SVM may have been
+        fitted on other data.
+        """
         if self.is_callable:
             return X
         if self.is_precomputed:
@@ -50,7 +55,9 @@ class SVKernel:
                     f"the {n_train} training samples; got X.shape[1]={X.shape[1]}."
                 )
             return X
-        return check_array(X, accept_sparse="csr", dtype=np.float64)
+        return validate_data(
+            self.estimator, X, reset=False, accept_sparse="csr", dtype=np.float64
+        )
 
     def n_samples(self, X):
         return _num_samples(X)

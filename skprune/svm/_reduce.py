@@ -9,21 +9,14 @@ every sample. The normal equations of a pair over its vectors (the intercept
 first) are accumulated in one pass over the samples; every subset of vectors
 is a principal block of them. A search over rates needs them for all the
 vectors; a single rate only for those its first elimination round keeps
-(the first round ranks the original coefficients and solves nothing): with
-the default ``step`` of 0.25, about 56% of the products.
+(the first round ranks the original coefficients and solves nothing).
 
 - While eliminating vectors, the kept coefficients are re-solved on those
   equations after every round, with a ridge of ``ELIMINATION_RIDGE`` towards
-  zero. An earlier design re-solved them in the kernel's own (RKHS) norm,
-  ``||sum_s alpha_s K(s, .) - sum_k w_k K(k, .)||^2``, which needs no pass
-  over the samples. Measured at 80% removed
-  (``benchmarks/bench_svm_reduced_set.py``, one run), the sample equations
-  lost 0.05 instead of 1.10 accuracy points on a 3-class problem, 0.86
-  instead of 1.05 on digits, 0.23 instead of 0.97 on hpc_data and 0.16
-  instead of 0.42 on mlc_churn, but 0.30 instead of 0.04 on a 20,000 x 30
-  binary problem (10,000 fitting samples for 6,056 vectors). In a scratch
-  run (3 splits of the 3-class problem), ridges of 1e-6 / 1e-4 / 1e-2 lost
-  0.93 / 0.47 / 1.48 points at 80%.
+  zero. Re-solving them in the kernel's own (RKHS) norm instead,
+  ``||sum_s alpha_s K(s, .) - sum_k w_k K(k, .)||^2``, needs no pass over the
+  samples but ranks the vectors worse on most problems: see
+  :ref:`svm_elimination_equations` for the measurements.
 - The final coefficients and the intercept are then refitted on the same
   equations with the smaller ``ridge``. Where a pair has fewer than
   ``PRIOR_MIN_SAMPLES_PER_VECTOR`` fitting samples per vector, the ridge
@@ -38,49 +31,17 @@ problems of a rate are leading blocks of one system per pair, and one Cholesky
 factorisation of that system serves every rate (:class:`NestedRefit`).
 """
 
-import contextlib
 import math
 
 import numpy as np
 import scipy.linalg as sl
 from sklearn.utils import gen_batches
-from threadpoolctl import ThreadpoolController
+
+from ..utils import n_kept
+from ._fast_predict import blas_threads_for, pair_values
 
 # Kernel blocks are computed in row chunks of about this many entries (32 MB).
 _CHUNK_ENTRIES = 2**22
-
-# Below this matrix size, BLAS threads cost more than they save: many small
-# per-pair solves ran up to 8x slower with 2 threads on a busy 2-core machine.
-_MIN_THREADED_SIZE = 1500
-_controller = None
-
-
-def _blas_controller():
-    global _controller
-    if _controller is None:
-        # Scanning the loaded libraries takes milliseconds: do it once.
-        _controller = ThreadpoolController()
-    return _controller
-
-
-def blas_threads_for(size):
-    """A context limiting BLAS to one thread for operations on small matrices."""
-    if size >= _MIN_THREADED_SIZE:
-        return contextlib.nullcontext()
-    return single_blas_thread()
-
-
-def single_blas_thread():
-    """A context limiting BLAS to one thread."""
-    return _blas_controller().limit(limits=1, user_api="blas")
-
-
-def blas_thread_count():
-    """The threads BLAS may use now (its default, or a ``threadpool_limits``)."""
-    libraries = _blas_controller().select(user_api="blas").info()
-    counts = [info["num_threads"] for info in libraries]
-    return max(1, min(counts, default=1))
-
 
 # -- selection criteria -----------------------------------------------------
 # A criterion scores the vectors still kept; the lowest scores are removed
@@ -130,7 +91,7 @@ def score_vectors(criterion, dual_coef, kernel_norms):
 def target_counts(n_support, prune_rate):
     """Vectors to keep per class: ``ceil((1 - prune_rate) * n)``, at least 1."""
     return np.array(
-        [max(1, math.ceil(round((1 - prune_rate) * n, 9))) for n in n_support],
+        [n_kept(n, prune_rate) for n in n_support],
         dtype=np.intp,
     )
 
@@ -138,22 +99,19 @@ def target_counts(n_support, prune_rate):
 # Ridge of the elimination rounds' least-squares solves, relative to the mean
 # diagonal of a pair's normal equations: large enough that near-singular
 # equations (about as many vectors as fitting samples) do not rank the vectors
-# by noise; see the module docstring for the measurements that chose it.
+# by noise, small enough not to pull them all alike.
 ELIMINATION_RIDGE = 1e-4
 
 # Fitting samples per vector from which a pair's final refit is pulled towards
-# zero instead of the RKHS solution. Measured (``refit="coef"``, 50 to 95%
-# removed, 2 to 18 splits of seven benchmark problems at the default
-# ``max_fit_samples``), the RKHS pull changed no score by more than 0.15
-# points (``hpc_data``, 4 classes, within noise); with 800 fitting samples
-# for 2,544 vectors it saved 0.76 points at 50% on a 3-class problem. It costs
-# a Cholesky factorisation as large as the refit's: in a search, which
-# factorises every vector, a third of the pruning's factorisations.
+# zero instead of the RKHS solution: with fewer samples than that, the samples
+# leave some coefficients undetermined and the RKHS solution holds them. The
+# pull costs a Cholesky factorisation as large as the refit's, so it is only
+# paid where samples are few.
 PRIOR_MIN_SAMPLES_PER_VECTOR = 2
 
 # Elimination rounds allowed: every round re-solves every pair, so a tiny
 # ``step`` (one vector per round) on thousands of vectors would run for many
-# minutes. 0.25 needs about 30 rounds from 10_000 vectors down to one.
+# minutes. The default step of 0.25 needs a few dozen rounds at most.
 MAX_ROUNDS = 300
 
 
@@ -184,9 +142,8 @@ def check_elimination_rounds(n_support, targets, step):
         raise ValueError(
             f"step={step} needs more than {MAX_ROUNDS} elimination rounds to "
             f"prune these {int(np.sum(n_support))} support vectors (each round "
-            "re-solves every one-vs-one pair). Use a larger step: the default "
-            "0.25 needs about 30 rounds from 10000 vectors down to one, and "
-            "steps below 0.25 helped little in our measurements."
+            "re-solves every one-vs-one pair). Use a larger step, such as the "
+            "default 0.25."
         )
 
 
@@ -291,6 +248,16 @@ def ridge_solve(gram, rhs, lam):
 # -- kernel statistics over the fitting samples --------------------------------
 
 
+def criterion_norms(criterion, kernel, X, n_sv, sample_weight):
+    """The ``kernel_norms`` a criterion is given: ones for ``"dual_coef"``.
+
+    ``"dual_coef"`` ignores them: it spares the pass over the samples.
+    """
+    if criterion == "dual_coef":
+        return np.ones(n_sv)
+    return kernel_norms(kernel, X, n_sv, sample_weight)
+
+
 def kernel_norms(kernel, X, n_sv, sample_weight):
     """Weighted root mean square of ``K(x, v)`` over the samples ``X``, per vector."""
     sq_sums = np.zeros(n_sv)
@@ -302,37 +269,6 @@ def kernel_norms(kernel, X, n_sv, sample_weight):
         sq_sums += sample_weight[rows] @ (K * K)
     total = max(float(sample_weight.sum()), np.finfo(np.float64).tiny)
     return np.sqrt(sq_sums / total)
-
-
-def pair_values(layout, K, dual_coef, intercept):
-    """Decision values of every pair from the kernel columns ``K`` of all vectors.
-
-    ``dual_coef`` holds the vectors' coefficients, (n_rows, n_sv).
-    """
-    if not layout.is_classifier:
-        return (K @ dual_coef[0] + intercept[0])[:, None]
-    bounds = layout.starts
-    # Per class block, one product gives that block's part of every pair.
-    partial = [
-        K[:, bounds[c] : bounds[c + 1]] @ dual_coef[:, bounds[c] : bounds[c + 1]].T
-        for c in range(layout.n_groups)
-    ]
-    values = np.empty((K.shape[0], len(layout.pairs)))
-    for p, (i, j) in enumerate(layout.pairs):
-        values[:, p] = partial[i][:, j - 1] + partial[j][:, i] + intercept[p]
-    return values
-
-
-def vote(layout, values):
-    """libsvm's one-vs-one vote: class index per sample (first maximum wins)."""
-    votes = np.zeros((values.shape[0], layout.n_groups), dtype=np.intp)
-    for p, (i, j) in enumerate(layout.pairs):
-        # A value of exactly 0 votes for j, as in libsvm.
-        positive = values[:, p] > 0
-        votes[:, i] += positive
-        votes[:, j] += ~positive
-    # argmax returns the first maximum: ties go to the lower class index.
-    return np.argmax(votes, axis=1)
 
 
 class PairEquations:

@@ -25,9 +25,10 @@ import scipy.sparse as sp
 from scipy.optimize import minimize
 from sklearn.utils import gen_batches
 
+from ._fast_predict import pair_values
 from ._kernels import SVKernel
 from ._libsvm_model import SVLayout, dense_dual_coef, write_reduced_model
-from ._reduce import _CHUNK_ENTRIES, pair_values
+from ._reduce import _CHUNK_ENTRIES
 
 SUPPORTED_KERNELS = ("rbf", "poly", "sigmoid", "linear")
 

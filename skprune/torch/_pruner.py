@@ -13,13 +13,12 @@ from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.utils import to_tensor
 
 from .._selection import (
-    cubic_schedule,
     global_top,
-    n_to_keep,
     prune_to_largest_rate_within_tol,
     top,
 )
-from ..base import BasePruner, _PruneRateInterval, _take_rows
+from ..base import BasePruner
+from ..utils import cubic_schedule, n_kept, take_rows
 from ._criteria import (
     CHANNEL_CRITERIA,
     FILTER_CRITERIA,
@@ -292,10 +291,6 @@ class ConvPruner(BasePruner):
 
     _parameter_constraints: dict = {
         **BasePruner._parameter_constraints,
-        "prune_rate": [
-            _PruneRateInterval(Real, 0, 1, closed="left"),
-            StrOptions({"auto"}),
-        ],
         "method": [StrOptions({"filter", "channel"})],
         "criterion": [
             StrOptions({"auto", *FILTER_CRITERIA, *CHANNEL_CRITERIA}),
@@ -389,9 +384,9 @@ class ConvPruner(BasePruner):
     def _holdout(self, X, y):
         """Split off the held-out rows of ``prune_rate="auto"``."""
         train, held_out = self._holdout_indices(
-            y, _num_samples(X), purpose="prune_rate='auto'", min_train=2
+            y, _num_samples(X), purpose="prune_rate='auto'", min_train=2, sort=True
         )
-        return _take_rows((X, y), np.sort(train), held_out)
+        return take_rows((X, y), train, held_out)
 
     def _criterion_function(self):
         """The scoring function of ``criterion``, checked against ``method``."""
@@ -501,12 +496,12 @@ class _PruningSession:
         ]
         if self.pruner.scope == "layer":
             kept = [
-                top(s, n_to_keep(self.n_start[group.convs], rate))
+                top(s, n_kept(self.n_start[group.convs], rate))
                 for s, group in zip(channel_scores, groups, strict=True)
             ]
         else:
             normalised = [s / s.mean() if s.mean() > 0 else s for s in channel_scores]
-            n_keep = n_to_keep(sum(self.n_start.values()), rate)
+            n_keep = n_kept(sum(self.n_start.values()), rate)
             kept = global_top(normalised, n_keep)
         removed = set()
         for group, k in zip(groups, kept, strict=True):

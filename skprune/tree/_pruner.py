@@ -1,7 +1,6 @@
 """TreePruner: cost-complexity and reduced-error pruning of fitted trees."""
 
 import copy
-import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,7 +12,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _num_samples
 
-from ..base import BasePruner, _check_cv_splits, _take_rows, _warn_once
+from ..base import BasePruner
+from ..utils import cache_reusable, check_cv_splits, n_kept, take_rows
 from ._node_scores import check_node_scores, node_score_path
 from ._node_stats import backfit_tree, check_backfit_supported, node_risk, path_losses
 from ._rebuild import build_pruned_tree, with_tree
@@ -290,13 +290,12 @@ class TreePruner(BasePruner):
             tree = self._fit_base(X, y, sample_weight)
             X_prune, y_prune, w_prune = X, y, sample_weight
         else:
-            if self.memory is not None and self.random_state is None:
-                _warn_once(
-                    "memory has no effect with method='reduced_error' and "
-                    "random_state=None: every fit draws a new pruning set and so "
-                    "grows a new tree. Set random_state to an int.",
-                    stacklevel=4,
-                )
+            cache_reusable(
+                self.memory,
+                self.random_state,
+                "a tree grown beside a random pruning set (method='reduced_error')",
+                stacklevel=4,
+            )
             X_train, X_prune, y_train, y_prune, w_train, w_prune = self._holdout(
                 X, y, sample_weight
             )
@@ -312,7 +311,7 @@ class TreePruner(BasePruner):
             _num_samples(y),
             purpose="method='reduced_error' (as a pruning set)",
         )
-        return _take_rows((X, y, sample_weight), train, prune)
+        return take_rows((X, y, sample_weight), train, prune)
 
     def _cross_validated_step(self, path, X, y, sample_weight):
         """Path step chosen by cross-validation and the ``selection`` rule.
@@ -329,7 +328,7 @@ class TreePruner(BasePruner):
         weight = np.asarray(weight, dtype=np.float64)
         loss_sum = np.zeros(len(candidates) + 1)
         loss_sq_sum = np.zeros(len(candidates) + 1)
-        for train, test in _check_cv_splits(self._check_cv(y).split(X, y), "cv"):
+        for train, test in check_cv_splits(self._check_cv(y).split(X, y), "cv"):
             fold_weight = None if sample_weight is None else weight[train]
             fold_tree = self._fit_base(
                 _safe_indexing(X, train), _safe_indexing(y, train), fold_weight
@@ -455,14 +454,8 @@ def cost_complexity_prune_to_rates(estimator, prune_rates):
     ]
 
 
-def n_units_kept(n_units, prune_rate):
-    """Units kept at ``prune_rate``: ``ceil((1 - prune_rate) * n_units)``, >= 1."""
-    # Rounded first so that e.g. (1 - 0.7) * 100 keeps 30 leaves, not 31.
-    return max(1, math.ceil(round((1 - prune_rate) * n_units, 9)))
-
-
 def _max_leaves(estimator, prune_rate):
-    return n_units_kept(estimator.tree_.n_leaves, prune_rate)
+    return n_kept(estimator.tree_.n_leaves, prune_rate)
 
 
 def _prune_to_step(estimator, path, step):

@@ -118,10 +118,11 @@ def pruning_rules(params, svm):
             "method='eliminate'."
         )
     if not isinstance(svm, refit.estimators):
+        names = [cls.__name__ for cls in refit.estimators]
+        needed = " or ".join([", ".join(names[:-1]), names[-1]] if names[1:] else names)
         raise ValueError(
-            f"refit={refit_name!r} {refit.requirement}: it needs an "
-            f"{refit.estimators[0].__name__}, got {type(svm).__name__}. Use "
-            "refit='coef'."
+            f"refit={refit_name!r} {refit.requirement}: it needs an {needed}, "
+            f"got {type(svm).__name__}. Use refit='coef'."
         )
     kernel = svm.kernel
     if method.kernels is not None and (
@@ -183,6 +184,8 @@ class PruningContext:
         The fitting samples (the refit matches the decision function on
         them), their weights and their class indices (-1 for a label the
         SVM lacks; zeros for regressors and one-class models).
+    y_fit : ndarray of float or None
+        The fitting samples' targets (regressors with ``y`` only).
     dual_coef : ndarray of shape (n_rows, n_sv)
         The original coefficients, dense.
     tiebreak : ndarray of shape (n_sv,)
@@ -208,6 +211,7 @@ class PruningContext:
         self.X_fit = self.kernel.rows(self.X, fit_idx)
         self.w_fit = weight[fit_idx]
         self.group_fit = _class_index(svm, self.layout, y, fit_idx)
+        self.y_fit = _targets(self.layout, y, fit_idx)
         self.dual_coef = dense_dual_coef(svm)
         self.tiebreak = rng.permutation(self.layout.n_sv).astype(np.float64)
         self.rng = rng
@@ -217,6 +221,13 @@ class PruningContext:
     def all_kept(self):
         """Every vector, per class."""
         return [self.layout.block(c) for c in range(self.layout.n_groups)]
+
+
+def _targets(layout, y, index):
+    """The float targets of the samples ``index`` (regressors with ``y`` only)."""
+    if layout.is_classifier or y is None:
+        return None
+    return np.asarray(_safe_indexing(y, index), dtype=np.float64).ravel()
 
 
 def _class_index(svm, layout, y, index):

@@ -87,8 +87,9 @@ class SVMPruner(BasePruner):
           included), ``criterion``, ``refit`` and ``step``.
         - ``"reduced_set"``: the elimination's model is the start; the
           vectors' positions, coefficients and intercepts are then optimised
-          jointly (L-BFGS, ``max_iter``) to match the original decision
-          values on the fitting samples. Kernels "rbf", "poly", "linear" and
+          jointly (L-BFGS, until the loss stops improving, at most
+          ``max_iter`` iterations) to match the original decision values on
+          the fitting samples. Kernels "rbf", "poly", "linear" and
           "sigmoid" only.
 
         With ``"exact"`` (linear kernel) and ``"reduced_set"`` the kept
@@ -124,13 +125,17 @@ class SVMPruner(BasePruner):
           function matches the original one on the fitting samples, per
           one-vs-one pair on the samples of its two classes. The vectors kept
           at a higher rate are a subset of those kept at a lower one.
-        - ``"labels"`` (:class:`~sklearn.svm.SVC` and ``method="eliminate"``
-          only): the same elimination chooses the vectors; their
-          coefficients and intercepts are then trained on the class labels,
-          per pair, by a :class:`~sklearn.svm.LinearSVC` (the SVM's ``C``,
-          ``class_weight`` and ``sample_weight``) on the Nystroem-whitened
-          kernel features of the kept vectors: the reduced SVM of Lee &
-          Mangasarian (2001). It does not imitate the original model.
+        - ``"labels"`` (:class:`~sklearn.svm.SVC`, :class:`~sklearn.svm.SVR`
+          and :class:`~sklearn.svm.NuSVR`, ``method="eliminate"`` only): the
+          same elimination chooses the vectors; their coefficients and
+          intercepts are then trained on the labels by a linear SVM on the
+          Nystroem-whitened kernel features of the kept vectors, the reduced
+          SVM of Lee & Mangasarian (2001): per pair a
+          :class:`~sklearn.svm.LinearSVC` (the SVM's ``C``, ``class_weight``
+          and ``sample_weight``) for an SVC, one
+          :class:`~sklearn.svm.LinearSVR` (the SVM's ``C`` and ``epsilon``;
+          for a NuSVR, the width of the tube its fit found) for a regressor.
+          It does not imitate the original model.
         - ``None``: the vectors are dropped, the rest is left unchanged: the
           naive baseline, much less accurate; for comparison only.
 
@@ -159,9 +164,12 @@ class SVMPruner(BasePruner):
     validation_fraction : float in (0, 1), default=0.2
         Share of the samples held out by ``prune_rate="auto"``.
 
-    max_iter : int >= 1, default=100
-        With ``method="reduced_set"``: the L-BFGS iterations. Each costs
-        about two kernel blocks of ``max_fit_samples`` x kept vectors.
+    max_iter : int >= 1, default=1000
+        With ``method="reduced_set"``: the cap on the L-BFGS iterations. They
+        stop earlier, once the loss improved by less than 2% (relative) over
+        ten iterations; a :class:`~sklearn.exceptions.ConvergenceWarning`
+        says when the cap stopped them. Each iteration costs about two kernel
+        blocks of the fitting samples x kept vectors.
 
     random_state : int, RandomState instance or None, default=None
         Tie breaking between equal scores, the fitting subsample and the
@@ -304,7 +312,7 @@ class SVMPruner(BasePruner):
         max_fit_samples=10_000,
         tol=0.01,
         validation_fraction=0.2,
-        max_iter=100,
+        max_iter=1000,
         random_state=None,
         memory=None,
         verbose=0,

@@ -20,17 +20,28 @@ vector is not in a pair), ``K`` for the kernel between the fitting samples
   ``u = gamma <z, x> + coef0``, of the dot product (linear, poly, sigmoid).
 """
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize
-from sklearn.utils import gen_batches
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state, gen_batches
 
-from ._fast_predict import pair_values
+from ._fast_predict import blas_threads_for, pair_values
 from ._kernels import SVKernel
 from ._libsvm_model import SVLayout, dense_dual_coef, write_reduced_model
 from ._reduce import _CHUNK_ENTRIES
 
 SUPPORTED_KERNELS = ("rbf", "poly", "sigmoid", "linear")
+
+# The stopping rule: relative improvement of the loss over _WINDOW iterations.
+DEFAULT_TOL = 0.02
+_WINDOW = 10
+# Fitting samples of the first, cheaper L-BFGS stage.
+COARSE_SAMPLES = 3000
+# Rows of the fitting samples per block of the loss's computation.
+_ROW_BLOCK = 512
 
 
 class _DotKernel:
@@ -90,8 +101,27 @@ def _t_dot(G, X):
     return G.T @ X
 
 
-def construct_reduced_set(svm, reduced, kept, X_fit, w_fit, group_fit, max_iter):
+def construct_reduced_set(
+    svm,
+    reduced,
+    kept,
+    X_fit,
+    w_fit,
+    group_fit,
+    max_iter,
+    *,
+    tol=DEFAULT_TOL,
+    coarse_samples=COARSE_SAMPLES,
+    random_state=0,
+):
     """Optimise the vectors, coefficients and intercepts of ``reduced``.
+
+    The L-BFGS runs first on a random subsample of ``coarse_samples`` fitting
+    samples, whose iterations are cheaper, then on all of them from where the
+    subsample left it. Each stage stops when its loss improved by less than
+    ``tol`` (relative) over its last ``_WINDOW`` iterations; ``max_iter`` caps
+    the iterations of both stages together, and a
+    :class:`~sklearn.exceptions.ConvergenceWarning` says when it was reached.
 
     Parameters
     ----------
@@ -109,67 +139,186 @@ def construct_reduced_set(svm, reduced, kept, X_fit, w_fit, group_fit, max_iter)
         Class index of every fitting sample (-1 for none); ignored for
         regressors and one-class models.
     max_iter : int
-        L-BFGS iterations.
+        Largest number of L-BFGS iterations, both stages together.
+    tol : float, default=DEFAULT_TOL
+        Relative improvement of the loss over ``_WINDOW`` iterations below
+        which a stage stops.
+    coarse_samples : int or None, default=COARSE_SAMPLES
+        Size of the first stage's subsample; ``None`` (or at least
+        ``n_fit``) skips that stage.
+    random_state : int, RandomState instance or None, default=0
+        Draws the first stage's subsample.
 
     Returns
     -------
     model : estimator of the same class as ``svm``
     n_iter : int
-        L-BFGS iterations run.
+        L-BFGS iterations run, both stages together.
     """
     layout = SVLayout(svm)
     new_layout = SVLayout(reduced)
     targets = _original_values(svm, layout, X_fit)
-    mask = _pair_mask(layout, group_fit, len(w_fit)) * w_fit[:, None]
-    total = mask.sum()
-    if total <= 0:
+    weight = _pair_mask(layout, group_fit, len(w_fit)) * w_fit[:, None]
+    if weight.sum() <= 0:
         return reduced, 0
-    # Scale: the loss is a mean squared error relative to the targets' spread.
-    scale = total * max(float(np.mean(targets**2)), 1e-12)
-    mask = mask / scale
-
-    Z0 = reduced.support_vectors_
-    Z0 = Z0.toarray() if sp.issparse(Z0) else np.array(Z0, dtype=np.float64)
-    coef_mask = _coef_mask(new_layout)
-    C0 = new_layout.pair_coef_matrix(dense_dual_coef(reduced))
-    b0 = np.array(reduced._intercept_, dtype=np.float64)
     kernel = _RBFKernel(svm) if svm.kernel == "rbf" else _DotKernel(svm)
-    x_sq = _row_norms_sq(X_fit)
-    shapes = (Z0.shape, C0.shape, b0.shape)
+    full = _Objective(kernel, X_fit, targets, weight, _PairIndex(new_layout), reduced)
+    theta0 = full.start()
+    stages = [full]
+    n_fit = X_fit.shape[0]
+    if coarse_samples is not None and n_fit > coarse_samples:
+        rng = check_random_state(random_state)
+        rows = np.sort(rng.choice(n_fit, coarse_samples, replace=False))
+        stages.insert(0, full.on_rows(rows))
 
-    def fun(theta):
-        Z, C, b = _unpack(theta, shapes)
-        C = C * coef_mask
-        state = {}
-
-        def s_factory(K):
-            state["residual"] = K @ C.T + b - targets
-            state["R"] = mask * state["residual"]
-            return state["R"] @ C
-
-        K, grad_Z = kernel.loss_terms(X_fit, x_sq, Z, s_factory)
-        R, residual = state["R"], state["residual"]
-        loss = 0.5 * float(np.sum(R * residual))
-        grad_C = (R.T @ K) * coef_mask
-        grad_b = R.sum(axis=0)
-        return loss, np.concatenate([grad_Z.ravel(), grad_C.ravel(), grad_b])
-
-    theta0 = np.concatenate([Z0.ravel(), C0.ravel(), b0])
-    result = minimize(
-        fun,
-        theta0,
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": max_iter},
-    )
-    theta = result.x if result.fun <= fun(theta0)[0] else theta0
-    Z, C, b = _unpack(theta, shapes)
-    if not (np.isfinite(Z).all() and np.isfinite(C).all() and np.isfinite(b).all()):
-        return reduced, int(result.nit)
-    dual_coef = new_layout.dual_coef_from_pairs(C * coef_mask)
+    theta, n_iter, converged = theta0, 0, True
+    # The blocks are (samples x kept vectors): too small for BLAS threads to
+    # pay for their synchronisation.
+    with blas_threads_for(len(kept)):
+        for objective in stages:
+            if n_iter >= max_iter:
+                converged = False
+                break
+            theta, nit, converged = _minimize(objective, theta, max_iter - n_iter, tol)
+            n_iter += nit
+        if full(theta)[0] > full(theta0)[0]:
+            theta = theta0
+    if not converged:
+        warnings.warn(
+            f"The reduced set's L-BFGS reached max_iter={max_iter} before its "
+            f"loss improved by less than {tol:g} (relative) over {_WINDOW} "
+            "iterations; increase max_iter for a closer match.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    Z, dual_coef, b = full.unpack(theta)
+    if not all(np.isfinite(part).all() for part in (Z, dual_coef, b)):
+        return reduced, n_iter
     vectors = sp.csr_matrix(Z) if sp.issparse(reduced.support_vectors_) else Z
     model = write_reduced_model(svm, kept, dual_coef, b, vectors=vectors)
-    return model, int(result.nit)
+    return model, n_iter
+
+
+class _Objective:
+    """The weighted squared error of the reduced decision values, and its gradient.
+
+    ``theta`` packs the vectors ``Z``, their coefficients in libsvm's
+    ``dual_coef_`` layout (one per pair a vector enters: fewer unknowns than
+    the pair matrix ``C``, which L-BFGS's own cost grows with) and the
+    intercepts ``b``.
+    """
+
+    def __init__(self, kernel, X, targets, weight, pair_index, reduced):
+        self.kernel = kernel
+        self.X = X
+        self.targets = targets
+        self.pair_index = pair_index
+        self.reduced = reduced
+        self.x_sq = _row_norms_sq(X)
+        # A mean squared error relative to the targets' spread, so that the
+        # loss (and the stopping rule) do not depend on the data's scale.
+        scale = weight.sum() * max(float(np.mean(targets**2)), 1e-12)
+        self.weight = weight / scale
+        self._raw_weight = weight
+        Z = reduced.support_vectors_
+        Z = Z.toarray() if sp.issparse(Z) else Z
+        self.shapes = (Z.shape, pair_index.dual_shape, reduced._intercept_.shape)
+
+    def on_rows(self, rows):
+        """The same objective on the fitting samples ``rows``."""
+        return _Objective(
+            self.kernel,
+            self.X[rows],
+            self.targets[rows],
+            self._raw_weight[rows],
+            self.pair_index,
+            self.reduced,
+        )
+
+    def start(self):
+        """``theta`` of the reduced model."""
+        reduced = self.reduced
+        Z = reduced.support_vectors_
+        Z = Z.toarray() if sp.issparse(Z) else np.asarray(Z, dtype=np.float64)
+        b = np.asarray(reduced._intercept_, dtype=np.float64)
+        return np.concatenate([Z.ravel(), dense_dual_coef(reduced).ravel(), b])
+
+    def unpack(self, theta):
+        parts, start = [], 0
+        for shape in self.shapes:
+            size = int(np.prod(shape))
+            parts.append(theta[start : start + size].reshape(shape))
+            start += size
+        return parts
+
+    def __call__(self, theta):
+        Z, dual_coef, b = self.unpack(theta)
+        C = self.pair_index.to_pairs(dual_coef)
+        loss, grad_Z = 0.0, np.zeros_like(Z)
+        grad_C, grad_b = np.zeros_like(C), np.zeros_like(b)
+        # Row blocks that stay in the CPU cache: the elementwise passes over
+        # (samples x vectors) arrays, not the products, dominate the cost.
+        for rows in gen_batches(self.X.shape[0], _ROW_BLOCK):
+            state = {}
+
+            def s_factory(K, rows=rows, state=state):
+                residual = K @ C.T
+                residual += b
+                residual -= self.targets[rows]
+                state["residual"] = residual
+                state["R"] = self.weight[rows] * residual
+                return state["R"] @ C
+
+            K, block_grad_Z = self.kernel.loss_terms(
+                self.X[rows], self.x_sq[rows], Z, s_factory
+            )
+            R = state["R"]
+            loss += 0.5 * float(np.vdot(R, state["residual"]))
+            grad_Z += block_grad_Z
+            grad_C += R.T @ K
+            grad_b += R.sum(axis=0)
+        grad_dual = self.pair_index.to_dual(grad_C)
+        return loss, np.concatenate([grad_Z.ravel(), grad_dual.ravel(), grad_b])
+
+
+class _RelativeImprovement:
+    """L-BFGS callback: stop once the loss improved by less than ``tol``
+    (relative) over the last ``window`` iterations.
+
+    A window, not one step: single L-BFGS steps can gain little before a
+    longer one gains much.
+    """
+
+    def __init__(self, tol, window=_WINDOW):
+        self.tol = tol
+        self.window = window
+        self.history = []
+        self.stopped = False
+
+    def __call__(self, intermediate_result):
+        loss = intermediate_result.fun
+        self.history.append(loss)
+        if len(self.history) > self.window:
+            gain = self.history[-1 - self.window] - loss
+            if gain <= self.tol * abs(loss):
+                self.stopped = True
+                raise StopIteration
+
+
+def _minimize(objective, theta, max_iter, tol):
+    """L-BFGS from ``theta``: ``(theta, iterations, converged)``."""
+    stop = _RelativeImprovement(tol)
+    result = minimize(
+        objective,
+        theta,
+        jac=True,
+        method="L-BFGS-B",
+        callback=stop,
+        options={"maxiter": max_iter},
+    )
+    # L-BFGS's own tests (a vanishing gradient or step) also mean convergence.
+    converged = stop.stopped or (result.success and result.nit < max_iter)
+    return result.x, int(result.nit), converged
 
 
 def _original_values(svm, layout, X):
@@ -200,19 +349,29 @@ def _pair_mask(layout, group, n):
     return mask
 
 
-def _coef_mask(layout):
-    """1 where a vector enters a pair's function, (n_pairs, n_vectors)."""
-    group = layout.group_of()
-    mask = np.zeros((len(layout.pairs), layout.n_sv))
-    for p, (i, j) in enumerate(layout.pairs):
-        mask[p] = (group == i) | (group == j)
-    return mask
+class _PairIndex:
+    """Where libsvm's ``dual_coef_`` entries sit in the pair matrix ``C``.
 
+    ``C`` is (n_pairs, n_vectors), zero where a vector is not in a pair;
+    every non-zero is one entry of ``dual_coef_`` (n_rows, n_vectors).
+    """
 
-def _unpack(theta, shapes):
-    parts, start = [], 0
-    for shape in shapes:
-        size = int(np.prod(shape))
-        parts.append(theta[start : start + size].reshape(shape))
-        start += size
-    return parts
+    def __init__(self, layout):
+        self.dual_shape = (layout.n_rows, layout.n_sv)
+        self.shape = (len(layout.pairs), layout.n_sv)
+        # Numbered from 1, so that the zeros of C mark the absent entries.
+        numbered = np.arange(1.0, layout.n_rows * layout.n_sv + 1.0)
+        matrix = layout.pair_coef_matrix(numbered.reshape(self.dual_shape))
+        self.pair, self.vector = np.nonzero(matrix)
+        self.flat = matrix[self.pair, self.vector].astype(np.intp) - 1
+
+    def to_pairs(self, dual_coef):
+        C = np.zeros(self.shape)
+        C[self.pair, self.vector] = dual_coef.ravel()[self.flat]
+        return C
+
+    def to_dual(self, pair_values):
+        """Inverse of :meth:`to_pairs` (and its adjoint, for gradients)."""
+        dual = np.zeros(self.dual_shape[0] * self.dual_shape[1])
+        dual[self.flat] = pair_values[self.pair, self.vector]
+        return dual.reshape(self.dual_shape)

@@ -16,9 +16,10 @@ import copy
 from functools import partial
 
 import numpy as np
-from sklearn.svm._classes import SVC
+from sklearn.svm import SVC, SVR, NuSVR
 
 from ._accelerated import LIBSVM_CLASSES
+from ._fast_predict import pair_values
 from ._kernels import SVKernel
 from ._libsvm_model import SVLayout, dense_dual_coef, write_reduced_model
 from ._reduce import (
@@ -31,7 +32,7 @@ from ._reduce import (
     keep_highest,
     score_vectors,
 )
-from ._relabel import relabel_pairs
+from ._relabel import relabel_pairs, relabel_regression, tube_width
 
 
 class DropOnly:
@@ -143,13 +144,14 @@ def _write_refitted(ctx, kept, dual_coef, intercept):
 class LabelsRefit(CoefRefit):
     """``refit="labels"``: the elimination's vectors, coefficients trained anew.
 
-    Per one-vs-one pair, a linear SVM on the class labels over the kernel
-    features of the pair's kept vectors (Lee & Mangasarian's reduced SVM).
+    A linear SVM on the labels over the whitened kernel features of the kept
+    vectors (Lee & Mangasarian's reduced SVM): per one-vs-one pair for a
+    classifier, once on the targets for a regressor.
     """
 
-    estimators = (SVC,)
+    estimators = (SVC, SVR, NuSVR)
     requirement = (
-        "retrains the kept vectors' coefficients with a linear SVM on the class "
+        "retrains the kept vectors' coefficients with a linear SVM on the "
         "labels and the SVM's C"
     )
 
@@ -162,6 +164,9 @@ class LabelsRefit(CoefRefit):
 def _write_relabelled(ctx, seed, kept, dual_coef, intercept):
     """The model of ``kept`` with coefficients trained on the labels."""
     flat = np.concatenate(kept)
+    if not ctx.layout.is_classifier:
+        with ctx.log_step(f"refit on the targets: {len(flat)} vectors"):
+            return _write_retargeted(ctx, seed, flat)
     with ctx.log_step(f"refit on the labels: {len(flat)} vectors"):
         by_vector = np.zeros((ctx.layout.n_rows, ctx.layout.n_sv))
         by_vector[:, flat] = dual_coef
@@ -179,6 +184,21 @@ def _write_relabelled(ctx, seed, kept, dual_coef, intercept):
             fallback=(by_vector, intercept),
         )
     return write_reduced_model(svm, flat, coef[:, flat], intercept)
+
+
+def _write_retargeted(ctx, seed, flat):
+    """An SVR's or NuSVR's model of ``flat`` retrained on the targets."""
+    svm = ctx.svm
+    epsilon = getattr(svm, "epsilon", None)
+    if isinstance(svm, NuSVR):
+        # NuSVR sets its tube's width by nu: take the width its fit found.
+        K = ctx.kernel.between(ctx.X_fit, np.arange(ctx.layout.n_sv))
+        values = pair_values(ctx.layout, K, ctx.dual_coef, svm._intercept_)
+        epsilon = tube_width(ctx.y_fit - values[:, 0], ctx.w_fit, svm.nu)
+    coef, intercept = relabel_regression(
+        ctx.kernel, flat, ctx.X_fit, ctx.y_fit, ctx.w_fit, svm.C, epsilon, seed
+    )
+    return write_reduced_model(svm, flat, coef[None, :], np.array([intercept]))
 
 
 REFITS = {None: DropOnly, "coef": CoefRefit, "labels": LabelsRefit}

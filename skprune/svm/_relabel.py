@@ -2,31 +2,37 @@
 
 The default refit makes the reduced decision function match the original
 one; this one forgets the original coefficients and trains new ones on the
-class labels, as ``Nystroem + LinearSVC`` does with random landmarks: per
-one-vs-one pair, a linear SVM (squared hinge loss, the SVM's ``C``) on the
-kernel features of the pair's kept vectors, whitened by the inverse square
-root of their Gram matrix (Nystroem's map), so that the linear model's
-penalty ``||w||^2`` is the kernel-norm penalty of the SVM. The weights map
-back to dual coefficients of the kept vectors, and the model stays a libsvm
-SVC (the reduced SVM of Lee & Mangasarian 2001, with the basis chosen by the
-elimination instead of at random).
+labels, as ``Nystroem`` followed by a linear SVM does with random landmarks:
+a linear SVM on the kernel features of the kept vectors, whitened by the
+inverse square root of their Gram matrix (Nystroem's map), so that the
+linear model's penalty ``||w||^2`` is the kernel-norm penalty of the SVM. The
+weights map back to dual coefficients of the kept vectors, and the model
+stays a libsvm model (the reduced SVM of Lee & Mangasarian 2001, with the
+basis chosen by the elimination instead of at random).
 
-Measured (issue 11, ``bench_svm_reduced_set.py``, means over the splits):
-more accurate than the matching refit on ten of the twelve rows at 80, 90
-and 95% removed, by up to 2.4 points on ``hpc_data`` (whose untuned RBF SVM
-is weaker than a linear model on Nystroem features), and less accurate on
-the 20k binary problem (by up to 0.4 points). The matching refit stays the
-default: it costs less (0.8-3.2 fits of the SVM against 1.0-8.4) and is the
-one every other benchmark measured.
+- Classifiers (:func:`relabel_pairs`): per one-vs-one pair, a
+  :class:`~sklearn.svm.LinearSVC` (squared hinge loss, the SVM's ``C``) on
+  the fitting samples of the pair's two classes.
+- Regressors (:func:`relabel_regression`): one :class:`~sklearn.svm.LinearSVR`
+  with the epsilon-insensitive loss of libsvm's SVR, its ``C`` and its
+  ``epsilon`` (for NuSVR, which has none, the width of the tube its fit
+  found, estimated from its residuals and ``nu``).
+
+It does not imitate the original model, so it can be more accurate than the
+matching refit where the SVM is not the best model for the data; the SVM
+user guide has the measurements.
 """
 
 import numpy as np
 from scipy import linalg
-from sklearn.svm import LinearSVC
+from sklearn.svm import LinearSVC, LinearSVR
 
 # Floor of the Gram matrix's singular values in the whitening map, as in
 # scikit-learn's Nystroem.
 _SINGULAR_FLOOR = 1e-12
+# The epsilon-insensitive loss's dual coordinate descent needs more passes
+# than liblinear's default on whitened kernel features.
+_MAX_ITER = 10_000
 
 
 def whitening_map(gram):
@@ -95,3 +101,64 @@ def relabel_pairs(layout, kernel, kept, X_fit, group_fit, w_fit, C, seed, fallba
             intercept[p] = linear.intercept_[0]
         layout.set_pair_coef(coef, kept, p, pair_coef)
     return coef, intercept
+
+
+def relabel_regression(kernel, kept, X_fit, y_fit, w_fit, C, epsilon, seed):
+    """Coefficients and intercept of the kept vectors trained on the targets.
+
+    Parameters
+    ----------
+    kernel : SVKernel
+    kept : ndarray of int
+        The kept vector numbers.
+    X_fit : array-like
+        The fitting samples (``kernel.rows`` of ``X``).
+    y_fit : ndarray of shape (n_fit,)
+        Their targets.
+    w_fit : ndarray of shape (n_fit,)
+        Non-negative sample weights.
+    C, epsilon : float
+        The linear SVM's ``C`` and the width of its insensitive tube.
+    seed : int
+        ``random_state`` of the linear SVM.
+
+    Returns
+    -------
+    coef : ndarray of shape (len(kept),)
+        Dual coefficients of the kept vectors.
+    intercept : float
+        libsvm's internal intercept: the model's value is ``K @ coef +
+        intercept``.
+    """
+    rows = np.flatnonzero(w_fit > 0)
+    whiten = whitening_map(kernel.among(kept))
+    features = kernel.between(kernel.rows(X_fit, rows), kept) @ whiten.T
+    # liblinear penalises the intercept like a weight: centre the targets so
+    # that a large mean is not shrunk towards zero.
+    centre = _weighted_quantile(y_fit[rows], w_fit[rows], 0.5)
+    linear = LinearSVR(
+        C=C,
+        epsilon=epsilon,
+        loss="epsilon_insensitive",
+        random_state=seed,
+        max_iter=_MAX_ITER,
+    )
+    linear.fit(features, y_fit[rows] - centre, sample_weight=w_fit[rows])
+    return whiten.T @ linear.coef_, float(linear.intercept_[0]) + centre
+
+
+def tube_width(residuals, weight, nu):
+    """The epsilon of a NuSVR fit, from its residuals on the fitting samples.
+
+    At most a fraction ``nu`` of the samples lie outside nu-SVR's tube, and
+    the free support vectors lie on its edge: its width is about the
+    ``1 - nu`` weighted quantile of the absolute residuals.
+    """
+    return _weighted_quantile(np.abs(residuals), weight, 1.0 - nu)
+
+
+def _weighted_quantile(values, weight, q):
+    order = np.argsort(values)
+    cumulative = np.cumsum(weight[order])
+    position = np.searchsorted(cumulative, q * cumulative[-1])
+    return float(values[order[min(position, len(order) - 1)]])

@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples
 
 from ..base import BasePruner
-from ..tree._pruner import (
+from ..tree._prune import (
     cost_complexity_prune_to_rates,
     count_tree_params,
     prune_tree,

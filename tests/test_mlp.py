@@ -20,10 +20,10 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from threadpoolctl import threadpool_limits
 
-from skprune.utils import cubic_schedule
 from skprune.neural_network import MLPPruner, compress_mlp
 from skprune.neural_network._network import backward, data_loss, forward, l2_penalty
 from skprune.neural_network._network import targets_of as network_targets
+from skprune.utils import cubic_schedule
 
 # Tiny networks trained for few epochs: they do not converge, on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

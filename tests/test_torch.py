@@ -35,14 +35,8 @@ from skprune.torch._graph import (  # noqa: E402
     trace_structure,
 )
 
-
-@pytest.fixture(autouse=True, scope="module")
-def single_torch_thread():
-    # The networks are tiny: several threads only wait on each other.
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+# The networks are tiny: one torch thread, as more only wait on each other.
+pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
 
 def to_images(X):
@@ -617,6 +611,19 @@ class NoConv(nn.Module):
         return self.fc(X.flatten(1))
 
 
+class ChannelScaled(nn.Module):
+    """Multiplies its only convolution's output by a per-channel parameter."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.scale = nn.Parameter(torch.ones(1, 4, 1, 1))
+        self.fc = nn.Linear(4 * 64, 10)
+
+    def forward(self, X):
+        return self.fc((self.conv(X) * self.scale).flatten(1))
+
+
 class NoBatchNorm(nn.Module):
     def __init__(self):
         super().__init__()
@@ -635,6 +642,11 @@ class NoBatchNorm(nn.Module):
         (Reshaped, {}, r"\.view\(\).*Conv2d 'conv'"),
         (DataDependent, {}, "cannot be traced"),
         (NoConv, {}, "no prunable Conv2d"),
+        (
+            ChannelScaled,
+            {},
+            "mul.*multiplies the output channels of 'conv' by the parameter 'scale'",
+        ),
         (ConvHead, {"criterion": "reconstruction", "method": "channel"}, None),
         (NoBatchNorm, {"method": "channel"}, "'conv' has none"),
     ],

@@ -23,7 +23,7 @@ from ..tree._prune import (
     count_tree_params,
     prune_tree,
 )
-from ..utils import n_kept, take_rows
+from ..utils import VALIDATION_FRACTION, VERBOSE, log_step, n_kept, take_rows
 from ._selection import FlatOutputs, OutputLoss, forest_loss, ordered_aggregation
 
 _BOOSTING = (
@@ -109,6 +109,10 @@ class ForestPruner(BasePruner):
         training data: a search over ``prune_rate`` grows the forest once per
         fold.
 
+    verbose : int, default=0
+        Progress messages: at 1 or more, a line for the fitted forest and one
+        for its pruning, with sizes and the time taken.
+
     Attributes
     ----------
     estimator_ : estimator
@@ -192,7 +196,8 @@ class ForestPruner(BasePruner):
             Interval(Real, 0, 1, closed="left"),
             StrOptions({"auto"}),
         ],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": VALIDATION_FRACTION,
+        "verbose": VERBOSE,
     }
 
     def __init__(
@@ -206,6 +211,7 @@ class ForestPruner(BasePruner):
         validation_fraction=0.25,
         random_state=None,
         memory=None,
+        verbose=0,
     ):
         super().__init__(
             estimator, prune_rate=prune_rate, random_state=random_state, memory=memory
@@ -214,6 +220,7 @@ class ForestPruner(BasePruner):
         self.tree_method = tree_method
         self.tree_prune_rate = tree_prune_rate
         self.validation_fraction = validation_fraction
+        self.verbose = verbose
 
     def _check_estimator(self):
         if isinstance(self._base_estimator(), _BOOSTING):
@@ -227,7 +234,21 @@ class ForestPruner(BasePruner):
         super()._check_estimator()
 
     def _fit_prune(self, X, y, sample_weight):
-        forest, selection_set = self._fit_with_selection_set(X, y, sample_weight)
+        name = type(self._base_estimator()).__name__
+        with log_step(self, f"unpruned {name}") as line:
+            forest, selection_set = self._fit_with_selection_set(X, y, sample_weight)
+            line.details = (
+                f"{len(forest.estimators_)} trees, {_total(forest, 'n_leaves')} leaves"
+            )
+        with log_step(self, f"{self.method}, prune_rate={self.prune_rate!r}") as line:
+            pruned = self._prune_forest(forest, selection_set)
+            line.details = (
+                f"{len(pruned.estimators_)} trees, "
+                f"{_total(pruned, 'n_leaves')} leaves left"
+            )
+        return forest, pruned
+
+    def _prune_forest(self, forest, selection_set):
         trees = list(forest.estimators_)
         if self.method == "select":
             kept = self._select_trees(forest, selection_set)
@@ -240,7 +261,7 @@ class ForestPruner(BasePruner):
             trees = _prune_leaves(trees, selection_set, leaf_method, leaf_rate)
         else:
             trees = copy.deepcopy(trees)
-        return forest, _with_trees(forest, trees)
+        return _with_trees(forest, trees)
 
     def _fit_with_selection_set(self, X, y, sample_weight):
         """The fitted forest and the rows each tree is judged on."""

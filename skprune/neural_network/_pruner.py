@@ -2,7 +2,6 @@
 
 import copy
 import math
-import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,7 +17,15 @@ from .._selection import (
     top,
 )
 from ..base import BasePruner
-from ..utils import cubic_schedule, n_kept, take_rows
+from ..utils import (
+    TOL,
+    VALIDATION_FRACTION,
+    VERBOSE,
+    cubic_schedule,
+    log_step,
+    n_kept,
+    take_rows,
+)
 from ._criteria import CRITERIA
 from ._fine_tune import fine_tune
 from ._network import (
@@ -315,9 +322,9 @@ class MLPPruner(BasePruner):
         "n_iterations": [Interval(Integral, 1, None, closed="left")],
         "distillation": [Interval(Real, 0, 1, closed="both")],
         "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "verbose": ["verbose"],
+        "tol": TOL,
+        "validation_fraction": VALIDATION_FRACTION,
+        "verbose": VERBOSE,
     }
 
     def __init__(
@@ -468,35 +475,35 @@ class _PruningSession:
         """Prune to ``rate`` of the starting units, then fine-tune."""
         if rate == 0:
             return
-        start = time.perf_counter()
-        if self.pruner.method == "weight":
-            self._prune_weights(rate)
-        else:
-            self._prune_neurons(rate)
-        loss = fine_tune(
-            self.network,
-            self.X,
-            self.targets,
-            self.weight,
-            epochs=self.epochs,
-            masks=self.masks,
-            learning_rate=(
-                min(
-                    _LEARNING_RATE_FACTOR * self.network.learning_rate_init,
-                    _MAX_DEFAULT_LEARNING_RATE,
-                )
-                if self.pruner.learning_rate is None
-                else self.pruner.learning_rate
-            ),
-            random_state=self.rng,
-        )
-        if loss is not None:
-            self.fine_tune_loss = loss
-        self.pruner._log(
-            f"pruned to rate {rate:.3g}: {self.pruner._count_units(self.network)} "
-            f"{self.pruner.method}s left, fine-tuned {self.epochs} epochs"
-            + ("" if loss is None else f", loss {loss:.4g}")
-            + f" ({time.perf_counter() - start:.2f} s)"
+        with log_step(self.pruner, f"pruned to rate {rate:.3g}") as line:
+            if self.pruner.method == "weight":
+                self._prune_weights(rate)
+            else:
+                self._prune_neurons(rate)
+            loss = fine_tune(
+                self.network,
+                self.X,
+                self.targets,
+                self.weight,
+                epochs=self.epochs,
+                masks=self.masks,
+                learning_rate=self._learning_rate(),
+                random_state=self.rng,
+            )
+            if loss is not None:
+                self.fine_tune_loss = loss
+            line.details = (
+                f"{self.pruner._count_units(self.network)} "
+                f"{self.pruner.method}s left, fine-tuned {self.epochs} epochs"
+                + ("" if loss is None else f", loss {loss:.4g}")
+            )
+
+    def _learning_rate(self):
+        if self.pruner.learning_rate is not None:
+            return self.pruner.learning_rate
+        return min(
+            _LEARNING_RATE_FACTOR * self.network.learning_rate_init,
+            _MAX_DEFAULT_LEARNING_RATE,
         )
 
     def snapshot(self):

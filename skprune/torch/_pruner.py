@@ -1,7 +1,6 @@
 """ConvPruner: filter and channel pruning of skorch-wrapped CNNs."""
 
 import copy
-import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,7 +17,15 @@ from .._selection import (
     top,
 )
 from ..base import BasePruner
-from ..utils import cubic_schedule, n_kept, take_rows
+from ..utils import (
+    TOL,
+    VALIDATION_FRACTION,
+    VERBOSE,
+    cubic_schedule,
+    log_step,
+    n_kept,
+    take_rows,
+)
 from ._criteria import (
     CHANNEL_CRITERIA,
     FILTER_CRITERIA,
@@ -300,9 +307,9 @@ class ConvPruner(BasePruner):
         "fine_tune_epochs": [Interval(Integral, 0, None, closed="left")],
         "n_iterations": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "verbose": ["verbose"],
+        "tol": TOL,
+        "validation_fraction": VALIDATION_FRACTION,
+        "verbose": VERBOSE,
     }
 
     def __init__(
@@ -430,25 +437,24 @@ class _PruningSession:
 
     def step(self, rate):
         """Prune to ``rate`` of the starting filters, then fine-tune."""
-        start = time.perf_counter()
-        scores = self._scores()
-        keep = self._kept_filters(scores, rate)
-        rebuild(self.net.module_, self.structure, keep)
-        # The channel elements describe the module before the rebuild.
-        self.structure = trace_structure(self.net.module_)
-        # The optimizer holds the old, larger parameters.
-        self.net.initialize_optimizer()
-        if self.pruner.learning_rate is not None:
-            for group in self.net.optimizer_.param_groups:
-                group["lr"] = self.pruner.learning_rate
-        if self.pruner.fine_tune_epochs > 0:
-            self.net.partial_fit(self.X, self.y, epochs=self.pruner.fine_tune_epochs)
-        n_left = sum(_widths(self.net.module_, self.structure).values())
-        self.pruner._log(
-            f"pruned to rate {rate:.3g}: {n_left} {self.pruner.method}s left, "
-            f"fine-tuned {self.pruner.fine_tune_epochs} epochs "
-            f"({time.perf_counter() - start:.2f} s)"
-        )
+        with log_step(self.pruner, f"pruned to rate {rate:.3g}") as line:
+            scores = self._scores()
+            keep = self._kept_filters(scores, rate)
+            rebuild(self.net.module_, self.structure, keep)
+            # The channel elements describe the module before the rebuild.
+            self.structure = trace_structure(self.net.module_)
+            # The optimizer holds the old, larger parameters.
+            self.net.initialize_optimizer()
+            if self.pruner.learning_rate is not None:
+                for group in self.net.optimizer_.param_groups:
+                    group["lr"] = self.pruner.learning_rate
+            epochs = self.pruner.fine_tune_epochs
+            if epochs > 0:
+                self.net.partial_fit(self.X, self.y, epochs=epochs)
+            n_left = sum(_widths(self.net.module_, self.structure).values())
+            line.details = (
+                f"{n_left} {self.pruner.method}s left, fine-tuned {epochs} epochs"
+            )
 
     def snapshot(self):
         """A copy of the current module, for :meth:`restore`."""

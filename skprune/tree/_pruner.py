@@ -1,18 +1,25 @@
 """TreePruner: cost-complexity and reduced-error pruning of fitted trees."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.tree import BaseDecisionTree
 from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _num_samples
 
 from ..base import BasePruner
-from ..utils import cache_reusable, check_cv_splits, take_rows
+from ..utils import (
+    VALIDATION_FRACTION,
+    VERBOSE,
+    cache_reusable,
+    check_cv_splits,
+    log_step,
+    take_rows,
+)
 from ._node_scores import check_node_scores, node_score_path
 from ._node_stats import backfit_tree, check_backfit_supported, path_losses
 from ._prune import (
@@ -129,6 +136,10 @@ class TreePruner(BasePruner):
         training data: a search over ``prune_rate`` then grows the tree once
         per fold and only prunes it for every rate.
 
+    verbose : int, default=0
+        Progress messages: at 1 or more, a line with the leaves before and
+        after pruning and the time taken (growing the tree included).
+
     Attributes
     ----------
     estimator_ : estimator
@@ -195,11 +206,12 @@ class TreePruner(BasePruner):
     _parameter_constraints: dict = {
         **BasePruner._parameter_constraints,
         "method": [StrOptions({"cost_complexity", "reduced_error"}), callable],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": VALIDATION_FRACTION,
         "backfit": ["boolean"],
         "cv": ["cv_object"],
         "selection": [StrOptions({"min", "1se"})],
         "simplify": ["boolean"],
+        "verbose": VERBOSE,
     }
 
     def __init__(
@@ -215,6 +227,7 @@ class TreePruner(BasePruner):
         simplify=False,
         random_state=None,
         memory=None,
+        verbose=0,
     ):
         super().__init__(
             estimator, prune_rate=prune_rate, random_state=random_state, memory=memory
@@ -225,10 +238,20 @@ class TreePruner(BasePruner):
         self.cv = cv
         self.selection = selection
         self.simplify = simplify
+        self.verbose = verbose
 
     def _fit_prune(self, X, y, sample_weight):
         if self.backfit:
             check_backfit_supported(self._base_estimator())
+        method = "callable method" if callable(self.method) else self.method
+        with log_step(self, f"{method}, prune_rate={self.prune_rate!r}") as line:
+            unpruned, pruned = self._fit_prune_tree(X, y, sample_weight)
+            line.details = (
+                f"{self._count_units(unpruned)} -> {self._count_units(pruned)} leaves"
+            )
+        return unpruned, pruned
+
+    def _fit_prune_tree(self, X, y, sample_weight):
         if callable(self.method):
             unpruned, pruned = self._node_score_prune(X, y, sample_weight)
             self.__dict__.pop("ccp_alpha_", None)

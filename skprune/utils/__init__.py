@@ -26,6 +26,7 @@ from ._validation import (
     VALIDATION_FRACTION,
     VERBOSE,
     PruneRateInterval,
+    check_non_negative_weights,
 )
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "cache_reusable",
     "call_cached",
     "check_cv_splits",
+    "check_non_negative_weights",
     "cubic_schedule",
     "fit_estimator",
     "holdout_split",

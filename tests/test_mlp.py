@@ -502,6 +502,21 @@ def test_zero_weight_rows_are_ignored_by_the_criteria():
     assert seen == [np.count_nonzero(weight)] * 3  # one call per round
 
 
+@pytest.mark.parametrize("max_fit_samples, expected", [(100, 100), (None, 1257)])
+def test_max_fit_samples_bounds_the_rows_the_criteria_see(max_fit_samples, expected):
+    X_train, _, y_train, _ = digits_split()
+    seen = []
+
+    def recording(estimator, X, y, sample_weight):
+        seen.append(len(X))
+        return [np.ones(c.shape[1]) for c in estimator.coefs_[:-1]]
+
+    frozen_digits_pruner(
+        criterion=recording, fine_tune_epochs=0, max_fit_samples=max_fit_samples
+    ).fit(X_train, y_train)
+    assert seen == [expected] * 3  # one call per round
+
+
 # ---------------------------------------------------------- sklearn plumbing --
 
 

@@ -663,6 +663,25 @@ def test_unsupported_architectures_are_refused_by_name(module, params, match):
     assert not hasattr(pruner, "estimator_")
 
 
+@pytest.mark.parametrize("max_fit_samples", [50, None])
+def test_max_fit_samples_bounds_the_rows_the_criterion_sees(max_fit_samples):
+    X_train, _, y_train, _ = digits_split()
+    seen = []
+
+    def recording(module, X, y):
+        seen.append(len(X))
+        return {
+            name: np.ones(m.out_channels)
+            for name, m in module.named_modules()
+            if isinstance(m, nn.Conv2d)
+        }
+
+    frozen_pruner(criterion=recording, max_fit_samples=max_fit_samples).fit(
+        X_train, y_train
+    )
+    assert seen == [len(X_train) if max_fit_samples is None else 50]
+
+
 def test_unsupported_estimator_unfitted_frozen_net_and_sample_weight():
     X_train, _, y_train, _ = digits_split()
     with pytest.raises(TypeError, match="NeuralNetClassifier, NeuralNetRegressor"):

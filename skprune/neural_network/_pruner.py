@@ -18,12 +18,14 @@ from .._selection import (
 )
 from ..base import BasePruner
 from ..utils import (
+    MAX_FIT_SAMPLES,
     TOL,
     VALIDATION_FRACTION,
     VERBOSE,
     cubic_schedule,
     log_step,
     n_kept,
+    subsample_rows,
     take_rows,
 )
 from ._criteria import CRITERIA
@@ -36,11 +38,6 @@ from ._network import (
     strip_training_state,
     targets_of,
 )
-
-# Data-dependent criteria and the bias compensation look at most this many
-# training rows: unit statistics are stable long before that, and the cost
-# stays a few forward passes.
-_MAX_SCORING_SAMPLES = 5000
 
 # The default fine-tuning learning rate is this many times the estimator's
 # learning_rate_init, at most _MAX_DEFAULT_LEARNING_RATE: a pruned network has
@@ -119,8 +116,8 @@ class MLPPruner(BasePruner):
 
     criterion : {"l2", "taylor", "activation"} or callable, default="l2"
         Importance of a hidden unit, for ``method="neuron"``; the lowest
-        scoring units are removed. Data-dependent criteria see at most 5000
-        training rows.
+        scoring units are removed. Data-dependent criteria see at most
+        ``max_fit_samples`` training rows.
 
         - ``"l2"``: norm of the unit's incoming and outgoing weights together.
           Data-free; after fine-tuning it was the best of the three in our
@@ -187,6 +184,12 @@ class MLPPruner(BasePruner):
 
     validation_fraction : float in (0, 1), default=0.1
         For ``prune_rate="auto"``: the share of the samples held out.
+
+    max_fit_samples : int >= 1 or None, default=5000
+        Training rows (of positive weight) that the data-dependent criteria
+        and the bias compensation of removed units see at most, drawn at
+        random: unit statistics settle long before all the rows, and scoring
+        stays a few forward passes. None: all of them.
 
     random_state : int, RandomState instance or None, default=None
         Controls the rows the criteria see, the order of the fine-tuning
@@ -260,7 +263,8 @@ class MLPPruner(BasePruner):
     differences, so they stay exactly zero.
 
     **Cost.** Pruning itself is a few forward (and, for ``"taylor"``,
-    backward) passes over at most 5000 rows; fine-tuning dominates. With
+    backward) passes over at most ``max_fit_samples`` rows; fine-tuning
+    dominates. With
     ``fine_tune_epochs="auto"`` it costs about a quarter of the estimator's
     training epochs on the (smaller) pruned network, plus the overhead of a
     Python training loop.
@@ -324,6 +328,7 @@ class MLPPruner(BasePruner):
         "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
         "tol": TOL,
         "validation_fraction": VALIDATION_FRACTION,
+        "max_fit_samples": MAX_FIT_SAMPLES,
         "verbose": VERBOSE,
     }
 
@@ -341,6 +346,7 @@ class MLPPruner(BasePruner):
         learning_rate=None,
         tol=0.01,
         validation_fraction=0.1,
+        max_fit_samples=5000,
         random_state=None,
         memory=None,
         verbose=0,
@@ -357,6 +363,7 @@ class MLPPruner(BasePruner):
         self.learning_rate = learning_rate
         self.tol = tol
         self.validation_fraction = validation_fraction
+        self.max_fit_samples = max_fit_samples
         self.verbose = verbose
 
     def _fit_prune(self, X, y, sample_weight):
@@ -461,9 +468,7 @@ class _PruningSession:
         rows = np.arange(_num_samples(X))
         if self.weight is not None:
             rows = np.flatnonzero(self.weight > 0)
-        if len(rows) > _MAX_SCORING_SAMPLES:
-            rows = np.sort(rng.choice(rows, _MAX_SCORING_SAMPLES, replace=False))
-        self.scoring_rows = rows
+        self.scoring_rows = subsample_rows(rows, pruner.max_fit_samples, rng)
         if pruner.method == "weight":
             self.masks = [(coef != 0).astype(dtype) for coef in base.coefs_]
             self.n_start = [int(mask.sum()) for mask in self.masks]

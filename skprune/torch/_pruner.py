@@ -18,12 +18,14 @@ from .._selection import (
 )
 from ..base import BasePruner
 from ..utils import (
+    MAX_FIT_SAMPLES,
     TOL,
     VALIDATION_FRACTION,
     VERBOSE,
     cubic_schedule,
     log_step,
     n_kept,
+    subsample_rows,
     take_rows,
 )
 from ._criteria import (
@@ -33,10 +35,6 @@ from ._criteria import (
 )
 from ._graph import count_flops, rebuild, trace_structure
 from ._modules import PrunedArchitecture
-
-# Data-dependent criteria look at most this many training rows: channel
-# statistics are stable long before that, and scoring stays a few passes.
-_MAX_SCORING_SAMPLES = 2000
 
 _DEFAULT_CRITERION = {"filter": "l1", "channel": "bn_scale"}
 
@@ -130,8 +128,8 @@ class ConvPruner(BasePruner):
 
         A callable ``criterion(module, X, y)`` returns a dict mapping the name
         of each prunable Conv2d (``"features.0"``) to an array of
-        ``out_channels`` scores. Data-dependent criteria see at most 2000
-        training rows.
+        ``out_channels`` scores. Data-dependent criteria see at most
+        ``max_fit_samples`` training rows.
 
     scope : {"layer", "global"}, default="layer"
         ``"layer"``: every prunable convolution (or group of coupled
@@ -161,6 +159,11 @@ class ConvPruner(BasePruner):
     validation_fraction : float in (0, 1), default=0.1
         For ``prune_rate="auto"``: the share of the samples held out
         (stratified by class for classifiers).
+
+    max_fit_samples : int >= 1 or None, default=2000
+        Training rows that the data-dependent criteria see at most, drawn at
+        random: channel statistics settle long before all the rows, and
+        scoring stays a few passes. None: all of them.
 
     random_state : int, RandomState instance or None, default=None
         Which rows the data-dependent criteria see, the held-out rows of
@@ -309,6 +312,7 @@ class ConvPruner(BasePruner):
         "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
         "tol": TOL,
         "validation_fraction": VALIDATION_FRACTION,
+        "max_fit_samples": MAX_FIT_SAMPLES,
         "verbose": VERBOSE,
     }
 
@@ -325,6 +329,7 @@ class ConvPruner(BasePruner):
         learning_rate=None,
         tol=0.01,
         validation_fraction=0.1,
+        max_fit_samples=2000,
         random_state=None,
         memory=None,
         verbose=0,
@@ -340,6 +345,7 @@ class ConvPruner(BasePruner):
         self.learning_rate = learning_rate
         self.tol = tol
         self.validation_fraction = validation_fraction
+        self.max_fit_samples = max_fit_samples
         self.verbose = verbose
 
     def _fit_prune(self, X, y, sample_weight):
@@ -428,12 +434,9 @@ class _PruningSession:
         self.n_start = {
             group.convs: len(group.roots) for group in structure.coupled_groups()
         }
-        n_samples = _num_samples(X)
-        rows = np.arange(n_samples)
-        if n_samples > _MAX_SCORING_SAMPLES:
-            rng = check_random_state(pruner.random_state)
-            rows = np.sort(rng.choice(n_samples, _MAX_SCORING_SAMPLES, replace=False))
-        self.scoring_rows = rows
+        self.scoring_rows = subsample_rows(
+            _num_samples(X), pruner.max_fit_samples, pruner.random_state
+        )
 
     def step(self, rate):
         """Prune to ``rate`` of the starting filters, then fine-tune."""

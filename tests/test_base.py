@@ -19,6 +19,7 @@ from skprune.svm import SVMPruner
 from skprune.tree import TreePruner
 from skprune.utils import (
     call_cached,
+    choose_candidate,
     holdout_split,
     log_step,
     n_kept,
@@ -256,3 +257,27 @@ def test_every_pruner_is_verbose_on_request(noisy_300, pruner, capsys):
     lines = capsys.readouterr().out.splitlines()
     prefix = f"[{type(pruner).__name__}] "
     assert lines and all(line.startswith(prefix) for line in lines)
+
+
+@pytest.mark.parametrize(
+    "rule, expected, n_evaluated",
+    [("first_at_floor", 0.2, 2), ("last_at_floor", 0.8, 4), ("least", 0.4, 4)],
+)
+def test_choose_candidate_rules(rule, expected, n_evaluated):
+    scores = {0.1: 0.5, 0.2: 0.9, 0.4: 0.3, 0.8: 0.9}
+    evaluated = []
+
+    def evaluate(rate):
+        evaluated.append(rate)
+        return scores[rate], f"model at {rate}"
+
+    rate, model = choose_candidate(scores, evaluate, rule=rule, floor=0.9)
+    assert (rate, model) == (expected, f"model at {expected}")
+    assert len(evaluated) == n_evaluated
+
+
+def test_choose_candidate_without_an_accepted_candidate():
+    rate, model = choose_candidate(
+        [0.1, 0.2], lambda r: (0.0, r), rule="last_at_floor", floor=1.0
+    )
+    assert rate is None and model is None

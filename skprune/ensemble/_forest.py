@@ -23,7 +23,15 @@ from ..tree._prune import (
     count_tree_params,
     prune_tree,
 )
-from ..utils import VALIDATION_FRACTION, VERBOSE, log_step, n_kept, take_rows
+from ..utils import (
+    AUTO_RATES,
+    VALIDATION_FRACTION,
+    VERBOSE,
+    choose_candidate,
+    log_step,
+    n_kept,
+    take_rows,
+)
 from ._selection import FlatOutputs, OutputLoss, forest_loss, ordered_aggregation
 
 _BOOSTING = (
@@ -34,7 +42,7 @@ _BOOSTING = (
 )
 # Shared leaf-pruning rates tried by ``prune_rate="auto"`` with
 # ``method="cost_complexity"``.
-_AUTO_LEAF_RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+_AUTO_LEAF_RATES = (0.0, *AUTO_RATES)
 
 
 class ForestPruner(BasePruner):
@@ -326,13 +334,14 @@ def _prune_leaves(trees, selection_set, method, rate):
         return [prune_tree(tree, method, rate) for tree in trees]
     # One weakest-link path per tree, then the forest at every shared rate.
     per_tree = [cost_complexity_prune_to_rates(t, _AUTO_LEAF_RATES) for t in trees]
-    best_loss, best = np.inf, None
-    for k in range(len(_AUTO_LEAF_RATES)):
+
+    def evaluate(k):
         pruned = [rates[k] for rates in per_tree]
-        loss = selection_set.forest_loss(pruned)
-        # Ties go to the larger rate: the smaller forest.
-        if loss <= best_loss:
-            best_loss, best = loss, pruned
+        return selection_set.forest_loss(pruned), pruned
+
+    # Every rate costs one pass of the selection set, so all are compared;
+    # ties go to the larger rate: the smaller forest.
+    _, best = choose_candidate(range(len(_AUTO_LEAF_RATES)), evaluate, rule="least")
     return best
 
 

@@ -10,14 +10,10 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_array
 
-from .._selection import (
-    AUTO_RATES,
-    global_top,
-    prune_to_largest_rate_within_tol,
-    top,
-)
+from .._selection import global_top, top
 from ..base import BasePruner
 from ..utils import (
+    AUTO_RATES,
     MAX_FIT_SAMPLES,
     TOL,
     VALIDATION_FRACTION,
@@ -25,6 +21,7 @@ from ..utils import (
     cubic_schedule,
     log_step,
     n_kept,
+    prune_progressively,
     subsample_rows,
     take_rows,
 )
@@ -399,11 +396,11 @@ class MLPPruner(BasePruner):
         """Prune to the largest rate whose held-out score is within ``tol``."""
         # X_val goes to the estimators as given (a DataFrame keeps its names).
         floor = session.base.score(X_val, y_val, sample_weight=w_val) - self.tol
-        prune_to_largest_rate_within_tol(
+        prune_progressively(
             session,
             lambda: session.network.score(X_val, y_val, sample_weight=w_val),
             floor,
-            self._log,
+            self,
         )
         return session.network
 

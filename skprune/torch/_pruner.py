@@ -11,11 +11,7 @@ from sklearn.utils.validation import _num_samples
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.utils import to_tensor
 
-from .._selection import (
-    global_top,
-    prune_to_largest_rate_within_tol,
-    top,
-)
+from .._selection import global_top, top
 from ..base import BasePruner
 from ..utils import (
     MAX_FIT_SAMPLES,
@@ -25,6 +21,7 @@ from ..utils import (
     cubic_schedule,
     log_step,
     n_kept,
+    prune_progressively,
     subsample_rows,
     take_rows,
 )
@@ -376,8 +373,8 @@ class ConvPruner(BasePruner):
         session = _PruningSession(self, net, structure, criterion, X, y)
         if X_val is not None:
             floor = base.score(X_val, y_val) - self.tol
-            prune_to_largest_rate_within_tol(
-                session, lambda: session.net.score(X_val, y_val), floor, self._log
+            prune_progressively(
+                session, lambda: session.net.score(X_val, y_val), floor, self
             )
         elif self.prune_rate > 0:
             for rate in cubic_schedule(self.prune_rate, self.n_iterations):

@@ -17,6 +17,7 @@ from ..utils import (
     VERBOSE,
     cache_reusable,
     check_cv_splits,
+    choose_candidate,
     log_step,
     take_rows,
 )
@@ -388,10 +389,20 @@ def _select_candidate(mean, std_error, selection):
 
     The largest index (the smallest tree) wins a tie.
     """
+    candidates = range(len(mean))
     if selection == "min":
-        return int(np.flatnonzero(mean <= mean.min()).max())
+        index, _ = choose_candidate(candidates, lambda i: (mean[i], None), rule="least")
+        return index
+    # One standard error: the smallest tree whose error is at most the
+    # least error plus its standard error (scores are negated errors).
     best = np.argmin(mean)
-    return int(np.flatnonzero(mean <= mean[best] + std_error[best]).max())
+    index, _ = choose_candidate(
+        candidates,
+        lambda i: (-mean[i], None),
+        rule="last_at_floor",
+        floor=-(mean[best] + std_error[best]),
+    )
+    return index
 
 
 def _add_fold_losses(tree, X, y, weight, candidates, loss_sum, loss_sq_sum):

@@ -38,9 +38,8 @@ from ._network import (
 
 # The default fine-tuning learning rate is this many times the estimator's
 # learning_rate_init, at most _MAX_DEFAULT_LEARNING_RATE: a pruned network has
-# to move away from the unpruned optimum, and with the linear decay the larger
-# rate recovered far more accuracy in as many epochs; above about 0.03 Adam
-# diverged instead (see the learning_rate docstring).
+# to move away from the unpruned optimum, and a much larger rate makes Adam
+# diverge (see the learning_rate docstring).
 _LEARNING_RATE_FACTOR = 10
 _MAX_DEFAULT_LEARNING_RATE = 0.01
 
@@ -109,7 +108,7 @@ class MLPPruner(BasePruner):
         (weight) kept in each; weight magnitudes are compared as they are,
         unit scores after dividing each layer's by its mean. ``"auto"`` is
         ``"global"`` for weights and ``"layer"`` for neurons, the better of
-        the two for each in our measurements.
+        the two for each in the benchmarks (see :ref:`mlp_pruning`).
 
     criterion : {"l2", "taylor", "activation"} or callable, default="l2"
         Importance of a hidden unit, for ``method="neuron"``; the lowest
@@ -123,8 +122,8 @@ class MLPPruner(BasePruner):
           estimate of the change of the loss when activation ``a`` is set to
           zero (Molchanov et al. 2017). Best *before* fine-tuning, but on a
           network that fits its training data the gradients there are nearly
-          zero and the scores noisy: at 90% it lost 1-2 points more than
-          ``"l2"`` after fine-tuning.
+          zero and the scores noisy, so after fine-tuning it fell behind
+          ``"l2"`` at high rates (see :ref:`mlp_pruning`).
         - ``"activation"``: mean ``|a|`` on the data; the units below the
           threshold that ``prune_rate`` sets are removed. The weakest of the
           three in our benchmarks.
@@ -152,9 +151,9 @@ class MLPPruner(BasePruner):
         round ``t`` follows the cubic schedule of Zhu & Gupta (2017),
         ``prune_rate * (1 - (1 - t / n_iterations) ** 3)``: large steps
         first, small ones once the network is small. What a round removes
-        stays removed. With the same total fine-tuning, 3 rounds matched
-        one-shot pruning (1 round) at 50% and were better at 75% and 90%
-        (up to 1.8 points on the synthetic benchmark). Not used with
+        stays removed. With the same total fine-tuning, several rounds
+        matched one-shot pruning (1 round) at moderate rates and beat it at
+        high ones (see :ref:`mlp_pruning`). Not used with
         ``prune_rate="auto"``, which has its own rounds.
 
     distillation : float in [0, 1], default=0.0
@@ -162,18 +161,17 @@ class MLPPruner(BasePruner):
         ``(1 - distillation) * y + distillation * teacher``, with ``teacher``
         its probabilities (classifiers) or predictions (regressors) on the
         training data. With a log-loss this is knowledge distillation at
-        temperature 1 (Hinton et al. 2015). On our benchmarks the networks
-        fitted their training data perfectly, so the teacher's outputs were
-        nearly the labels and distillation (also at temperatures 2 and 4)
-        changed test accuracy by less than its noise; it may help when the
-        fine-tuning data is not the training data.
+        temperature 1 (Hinton et al. 2015). A network that fits its training
+        data perfectly outputs nearly the labels there, so distillation
+        changes little; it may help when the fine-tuning data is not the
+        training data (see :ref:`mlp_pruning`).
 
     learning_rate : float > 0 or None, default=None
         Initial fine-tuning learning rate of the stochastic solvers. None:
-        ``min(10 * learning_rate_init, 0.01)`` of the estimator. A pruned
-        network has to move away from the unpruned optimum: with Adam's
-        default 0.001, 0.01 recovered much more accuracy in as many epochs,
-        while above 0.03 fine-tuning diverged.
+        ``min(10 * learning_rate_init, 0.01)`` of the estimator: a pruned
+        network has to move away from the unpruned optimum, which a larger
+        rate does in fewer epochs, while a much larger one makes Adam
+        diverge (see :ref:`mlp_pruning`).
 
     tol : float >= 0, default=0.01
         For ``prune_rate="auto"``: the largest held-out score loss accepted
@@ -268,14 +266,12 @@ class MLPPruner(BasePruner):
 
     **Against a network trained from scratch.** ``clone(pruner.estimator_)``
     is the same architecture, untrained: compare with it (Liu et al. 2019).
-    In ``benchmarks/bench_mlp.py`` (defaults, two hidden layers of 256 or
-    512 units) the pruned networks were at least as accurate as the same
-    architecture trained from scratch, with or without the same fine-tuning,
-    at 50%, 75% and 90% of the units: by 4-6 points on a 30k x 100 problem,
-    but on ``load_digits`` only by 0.1-0.8 points, within the seed-to-seed
-    spread at 50% and 75%. Much of the accuracy gained over the unpruned
-    network there (up to 1.5 points) comes from the fine-tuning schedule
-    itself: the unpruned network fine-tuned alike gained as much.
+    ``benchmarks/bench_mlp.py`` does, and :ref:`mlp_pruning` gives the
+    results: the pruned networks were at least as accurate as the same
+    architecture trained from scratch, by a wide margin on a large synthetic
+    problem and within the seed-to-seed spread on ``load_digits``; part of
+    the gain over the unpruned network comes from the fine-tuning schedule
+    itself.
 
     References
     ----------

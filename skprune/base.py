@@ -32,7 +32,15 @@ from sklearn.utils.validation import (
     indexable,
 )
 
-from .utils import PRUNE_RATE, _log, call_cached, fit_estimator, holdout_split, log
+from .utils import (
+    PRUNE_RATE,
+    _log,
+    call_cached,
+    check_non_negative_weights,
+    fit_estimator,
+    holdout_split,
+    log,
+)
 
 # The base fit, under the name the benchmarks import it by.
 _fit_estimator = fit_estimator
@@ -116,7 +124,9 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
 
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights, used by the pruning criterion and passed to the
-            estimator's ``fit``. With metadata routing enabled
+            estimator's ``fit``. Negative weights are refused (a pruning
+            criterion weighs the harm of removing a unit by them); zero
+            weights are allowed. With metadata routing enabled
             (``sklearn.set_config(enable_metadata_routing=True)``), they reach
             the estimator's ``fit`` only if it requests them
             (``estimator.set_fit_request(sample_weight=True)``).
@@ -142,6 +152,7 @@ class BasePruner(MetaEstimatorMixin, BaseEstimator, metaclass=ABCMeta):
         X, y = indexable(X, y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
+            check_non_negative_weights(sample_weight, self)
         if self._is_frozen():
             self._check_frozen_data(X, y)
         unpruned, pruned = self._fit_prune(X, y, sample_weight)

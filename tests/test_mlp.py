@@ -20,10 +20,10 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from threadpoolctl import threadpool_limits
 
-from skprune.utils import cubic_schedule
 from skprune.neural_network import MLPPruner, compress_mlp
 from skprune.neural_network._network import backward, data_loss, forward, l2_penalty
 from skprune.neural_network._network import targets_of as network_targets
+from skprune.utils import cubic_schedule
 
 # Tiny networks trained for few epochs: they do not converge, on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -500,6 +500,21 @@ def test_zero_weight_rows_are_ignored_by_the_criteria():
         X_noisy, y_train, sample_weight=weight
     )
     assert seen == [np.count_nonzero(weight)] * 3  # one call per round
+
+
+@pytest.mark.parametrize("max_fit_samples, expected", [(100, 100), (None, 1257)])
+def test_max_fit_samples_bounds_the_rows_the_criteria_see(max_fit_samples, expected):
+    X_train, _, y_train, _ = digits_split()
+    seen = []
+
+    def recording(estimator, X, y, sample_weight):
+        seen.append(len(X))
+        return [np.ones(c.shape[1]) for c in estimator.coefs_[:-1]]
+
+    frozen_digits_pruner(
+        criterion=recording, fine_tune_epochs=0, max_fit_samples=max_fit_samples
+    ).fit(X_train, y_train)
+    assert seen == [expected] * 3  # one call per round
 
 
 # ---------------------------------------------------------- sklearn plumbing --

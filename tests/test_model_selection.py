@@ -2,7 +2,6 @@ import builtins
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -29,16 +28,9 @@ class CountingTree(DecisionTreeClassifier):
         return super().fit(X, y, sample_weight=sample_weight, check_input=check_input)
 
 
-@pytest.fixture
-def data():
-    return make_classification(
-        n_samples=600, n_features=8, n_informative=4, flip_y=0.2, random_state=0
-    )
-
-
 @pytest.mark.parametrize("method", ["cost_complexity", "reduced_error"])
-def test_pruning_curve_fits_once_per_fold_and_matches_grid_search(data, method):
-    X, y = data
+def test_pruning_curve_fits_once_per_fold_and_matches_grid_search(noisy_600, method):
+    X, y = noisy_600
     cv = KFold(3, shuffle=True, random_state=0)
     pruner = TreePruner(CountingTree(random_state=0), method=method, random_state=0)
     CountingTree.n_fits = 0
@@ -57,8 +49,8 @@ def test_pruning_curve_fits_once_per_fold_and_matches_grid_search(data, method):
     assert not hasattr(pruner, "estimator_")
 
 
-def test_pruning_curve_on_a_pipeline_with_sample_weight(data):
-    X, y = data
+def test_pruning_curve_on_a_pipeline_with_sample_weight(noisy_600):
+    X, y = noisy_600
     weight = np.random.RandomState(0).uniform(0.5, 2, size=len(y))
     pipeline = make_pipeline(StandardScaler(), TreePruner(CountingTree(random_state=0)))
     CountingTree.n_fits = 0
@@ -72,8 +64,8 @@ def test_pruning_curve_on_a_pipeline_with_sample_weight(data):
     assert curve.train_scores[0].min() > 0.95
 
 
-def test_pruning_curve_keeps_the_users_memory(data, tmp_path):
-    X, y = data
+def test_pruning_curve_keeps_the_users_memory(noisy_600, tmp_path):
+    X, y = noisy_600
     memory = InMemoryCache()
     pruner = TreePruner(DecisionTreeClassifier(random_state=0), memory=memory)
     pruning_curve(pruner, X, y, prune_rates=RATES, cv=3)
@@ -82,21 +74,21 @@ def test_pruning_curve_keeps_the_users_memory(data, tmp_path):
 
 
 @pytest.mark.parametrize("rates", [[], [1.0], [-0.1], ["half"], [0.2, None]])
-def test_pruning_curve_rejects_bad_rates(data, rates):
-    X, y = data
+def test_pruning_curve_rejects_bad_rates(noisy_600, rates):
+    X, y = noisy_600
     pruner = TreePruner(DecisionTreeClassifier())
     with pytest.raises(ValueError, match="prune_rates must hold"):
         pruning_curve(pruner, X, y, prune_rates=rates)
 
 
-def test_pruning_curve_needs_a_pruner(data):
-    X, y = data
+def test_pruning_curve_needs_a_pruner(noisy_600):
+    X, y = noisy_600
     with pytest.raises(TypeError, match="Expected a pruner"):
         pruning_curve(DecisionTreeClassifier(), X, y, prune_rates=RATES)
 
 
-def test_size_scorers_fill_cv_results(data):
-    X, y = data
+def test_size_scorers_fill_cv_results(noisy_600):
+    X, y = noisy_600
     search = GridSearchCV(
         TreePruner(DecisionTreeClassifier(random_state=0)),
         {"prune_rate": RATES},
@@ -121,10 +113,10 @@ def pyplot():
     plt.close("all")
 
 
-def test_display_from_estimator(pyplot, data):
+def test_display_from_estimator(pyplot, noisy_600):
     from skprune.inspection import PruningCurveDisplay
 
-    X, y = data
+    X, y = noisy_600
     display = PruningCurveDisplay.from_estimator(
         TreePruner(DecisionTreeClassifier(random_state=0)),
         X, y, prune_rates=RATES, cv=3, size="n_params", score_type="both",
@@ -136,10 +128,10 @@ def test_display_from_estimator(pyplot, data):
     assert display.best_line_.get_xdata()[0] == best
 
 
-def test_display_from_cv_results(pyplot, data):
+def test_display_from_cv_results(pyplot, noisy_600):
     from skprune.inspection import PruningCurveDisplay
 
-    X, y = data
+    X, y = noisy_600
     pipeline = make_pipeline(StandardScaler(), TreePruner(DecisionTreeClassifier()))
     search = GridSearchCV(
         pipeline,
@@ -159,10 +151,10 @@ def test_display_from_cv_results(pyplot, data):
     assert display.size_line_ is not None
 
 
-def test_display_from_cv_results_errors(pyplot, data):
+def test_display_from_cv_results_errors(pyplot, noisy_600):
     from skprune.inspection import PruningCurveDisplay
 
-    X, y = data
+    X, y = noisy_600
     search = GridSearchCV(DecisionTreeClassifier(), {"max_depth": [2, 3]}, cv=2)
     search.fit(X, y)
     with pytest.raises(ValueError, match="Could not find the prune-rate parameter"):
@@ -187,7 +179,7 @@ def test_display_from_cv_results_errors(pyplot, data):
         PruningCurveDisplay.from_cv_results(search.cv_results_, param_name="rate")
 
 
-def test_display_without_matplotlib(monkeypatch, data):
+def test_display_without_matplotlib(monkeypatch, noisy_600):
     from skprune.inspection import PruningCurveDisplay
 
     real_import = builtins.__import__
@@ -205,8 +197,8 @@ def test_display_without_matplotlib(monkeypatch, data):
         display.plot()
 
 
-def test_pruning_curve_without_train_scores(data):
-    X, y = data
+def test_pruning_curve_without_train_scores(noisy_600):
+    X, y = noisy_600
     pruner = TreePruner(DecisionTreeClassifier(random_state=0))
     curve = pruning_curve(
         pruner, X, y, prune_rates=RATES, cv=3, return_train_score=False
@@ -216,11 +208,11 @@ def test_pruning_curve_without_train_scores(data):
 
 
 def test_search_over_base_parameters_fits_each_configuration_once_per_fold(
-    data, tmp_path
+    noisy_600, tmp_path
 ):
     from sklearn.model_selection import RandomizedSearchCV
 
-    X, y = data
+    X, y = noisy_600
     pruner = TreePruner(CountingTree(random_state=0), memory=str(tmp_path))
     grid = {"estimator__max_depth": [3, 6], "prune_rate": [0.0, 0.5, 0.9]}
     CountingTree.n_fits = 0
@@ -234,11 +226,11 @@ def test_search_over_base_parameters_fits_each_configuration_once_per_fold(
     assert CountingTree.n_fits == 0  # every configuration is in the cache now
 
 
-def test_halving_search_over_prune_rate(data, tmp_path):
+def test_halving_search_over_prune_rate(noisy_600, tmp_path):
     from sklearn.experimental import enable_halving_search_cv  # noqa: F401
     from sklearn.model_selection import HalvingGridSearchCV
 
-    X, y = data
+    X, y = noisy_600
     pruner = TreePruner(CountingTree(random_state=0), memory=str(tmp_path))
     CountingTree.n_fits = 0
     search = HalvingGridSearchCV(

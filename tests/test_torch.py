@@ -35,14 +35,8 @@ from skprune.torch._graph import (  # noqa: E402
     trace_structure,
 )
 
-
-@pytest.fixture(autouse=True, scope="module")
-def single_torch_thread():
-    # The networks are tiny: several threads only wait on each other.
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+# The networks are tiny: one torch thread, as more only wait on each other.
+pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
 
 def to_images(X):
@@ -617,6 +611,19 @@ class NoConv(nn.Module):
         return self.fc(X.flatten(1))
 
 
+class ChannelScaled(nn.Module):
+    """Multiplies its only convolution's output by a per-channel parameter."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.scale = nn.Parameter(torch.ones(1, 4, 1, 1))
+        self.fc = nn.Linear(4 * 64, 10)
+
+    def forward(self, X):
+        return self.fc((self.conv(X) * self.scale).flatten(1))
+
+
 class NoBatchNorm(nn.Module):
     def __init__(self):
         super().__init__()
@@ -635,6 +642,11 @@ class NoBatchNorm(nn.Module):
         (Reshaped, {}, r"\.view\(\).*Conv2d 'conv'"),
         (DataDependent, {}, "cannot be traced"),
         (NoConv, {}, "no prunable Conv2d"),
+        (
+            ChannelScaled,
+            {},
+            "mul.*multiplies the output channels of 'conv' by the parameter 'scale'",
+        ),
         (ConvHead, {"criterion": "reconstruction", "method": "channel"}, None),
         (NoBatchNorm, {"method": "channel"}, "'conv' has none"),
     ],
@@ -649,6 +661,25 @@ def test_unsupported_architectures_are_refused_by_name(module, params, match):
     with pytest.raises(ValueError, match=match):
         pruner.fit(X_train, y_train)
     assert not hasattr(pruner, "estimator_")
+
+
+@pytest.mark.parametrize("max_fit_samples", [50, None])
+def test_max_fit_samples_bounds_the_rows_the_criterion_sees(max_fit_samples):
+    X_train, _, y_train, _ = digits_split()
+    seen = []
+
+    def recording(module, X, y):
+        seen.append(len(X))
+        return {
+            name: np.ones(m.out_channels)
+            for name, m in module.named_modules()
+            if isinstance(m, nn.Conv2d)
+        }
+
+    frozen_pruner(criterion=recording, max_fit_samples=max_fit_samples).fit(
+        X_train, y_train
+    )
+    assert seen == [len(X_train) if max_fit_samples is None else 50]
 
 
 def test_unsupported_estimator_unfitted_frozen_net_and_sample_weight():

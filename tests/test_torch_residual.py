@@ -23,13 +23,8 @@ from torch import nn  # noqa: E402
 from skprune.torch import ConvPruner  # noqa: E402
 from skprune.torch._graph import rebuild, trace_structure  # noqa: E402
 
-
-@pytest.fixture(autouse=True, scope="module")
-def single_torch_thread():
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+# The networks are tiny: one torch thread, as more only wait on each other.
+pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
 
 class BasicBlock(nn.Module):

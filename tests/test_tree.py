@@ -25,7 +25,7 @@ from sklearn.tree import (
 )
 
 from skprune.tree import TreePruner, prune_nodes, simplify
-from skprune.tree._pruner import _cost_complexity_path
+from skprune.tree._prune import cost_complexity_path
 from skprune.tree._weakest_link import collapse_alphas
 
 NODE_FIELDS = [
@@ -124,7 +124,7 @@ def test_path_matches_sklearn_pruning_path():
     """Every subtree of sklearn's path is a step of ours, with the same alphas."""
     X, y = noisy_classification()
     tree = DecisionTreeClassifier(random_state=0).fit(X, y)
-    ours = _cost_complexity_path(tree)
+    ours = cost_complexity_path(tree)
     theirs = tree.cost_complexity_pruning_path(X, y).ccp_alphas
     distinct = theirs[1:][np.diff(theirs) > 1e-12]
     distinct = np.append(distinct, theirs[-1])
@@ -278,7 +278,7 @@ def test_reduced_error_regression_reduces_holdout_error():
 
 def cross_validated_step_by_refitting(estimator, X, y, cv, selection):
     """The choice of "auto", the slow way: refit every fold at every alpha."""
-    full_path = _cost_complexity_path(clone(estimator).fit(X, y))
+    full_path = cost_complexity_path(clone(estimator).fit(X, y))
     candidates = [0.0] + [
         full_path.representative_alpha(s) for s in range(len(full_path.alphas))
     ]

@@ -18,12 +18,20 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples
 
 from ..base import BasePruner
-from ..tree._pruner import (
+from ..tree._prune import (
     cost_complexity_prune_to_rates,
     count_tree_params,
     prune_tree,
 )
-from ..utils import n_kept, take_rows
+from ..utils import (
+    AUTO_RATES,
+    VALIDATION_FRACTION,
+    VERBOSE,
+    choose_candidate,
+    log_step,
+    n_kept,
+    take_rows,
+)
 from ._selection import FlatOutputs, OutputLoss, forest_loss, ordered_aggregation
 
 _BOOSTING = (
@@ -34,7 +42,7 @@ _BOOSTING = (
 )
 # Shared leaf-pruning rates tried by ``prune_rate="auto"`` with
 # ``method="cost_complexity"``.
-_AUTO_LEAF_RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+_AUTO_LEAF_RATES = (0.0, *AUTO_RATES)
 
 
 class ForestPruner(BasePruner):
@@ -108,6 +116,10 @@ class ForestPruner(BasePruner):
         Cache of the fitted unpruned forest, keyed on its parameters and its
         training data: a search over ``prune_rate`` grows the forest once per
         fold.
+
+    verbose : int, default=0
+        Progress messages: at 1 or more, a line for the fitted forest and one
+        for its pruning, with sizes and the time taken.
 
     Attributes
     ----------
@@ -192,7 +204,8 @@ class ForestPruner(BasePruner):
             Interval(Real, 0, 1, closed="left"),
             StrOptions({"auto"}),
         ],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": VALIDATION_FRACTION,
+        "verbose": VERBOSE,
     }
 
     def __init__(
@@ -206,6 +219,7 @@ class ForestPruner(BasePruner):
         validation_fraction=0.25,
         random_state=None,
         memory=None,
+        verbose=0,
     ):
         super().__init__(
             estimator, prune_rate=prune_rate, random_state=random_state, memory=memory
@@ -214,6 +228,7 @@ class ForestPruner(BasePruner):
         self.tree_method = tree_method
         self.tree_prune_rate = tree_prune_rate
         self.validation_fraction = validation_fraction
+        self.verbose = verbose
 
     def _check_estimator(self):
         if isinstance(self._base_estimator(), _BOOSTING):
@@ -227,7 +242,21 @@ class ForestPruner(BasePruner):
         super()._check_estimator()
 
     def _fit_prune(self, X, y, sample_weight):
-        forest, selection_set = self._fit_with_selection_set(X, y, sample_weight)
+        name = type(self._base_estimator()).__name__
+        with log_step(self, f"unpruned {name}") as line:
+            forest, selection_set = self._fit_with_selection_set(X, y, sample_weight)
+            line.details = (
+                f"{len(forest.estimators_)} trees, {_total(forest, 'n_leaves')} leaves"
+            )
+        with log_step(self, f"{self.method}, prune_rate={self.prune_rate!r}") as line:
+            pruned = self._prune_forest(forest, selection_set)
+            line.details = (
+                f"{len(pruned.estimators_)} trees, "
+                f"{_total(pruned, 'n_leaves')} leaves left"
+            )
+        return forest, pruned
+
+    def _prune_forest(self, forest, selection_set):
         trees = list(forest.estimators_)
         if self.method == "select":
             kept = self._select_trees(forest, selection_set)
@@ -240,7 +269,7 @@ class ForestPruner(BasePruner):
             trees = _prune_leaves(trees, selection_set, leaf_method, leaf_rate)
         else:
             trees = copy.deepcopy(trees)
-        return forest, _with_trees(forest, trees)
+        return _with_trees(forest, trees)
 
     def _fit_with_selection_set(self, X, y, sample_weight):
         """The fitted forest and the rows each tree is judged on."""
@@ -305,13 +334,14 @@ def _prune_leaves(trees, selection_set, method, rate):
         return [prune_tree(tree, method, rate) for tree in trees]
     # One weakest-link path per tree, then the forest at every shared rate.
     per_tree = [cost_complexity_prune_to_rates(t, _AUTO_LEAF_RATES) for t in trees]
-    best_loss, best = np.inf, None
-    for k in range(len(_AUTO_LEAF_RATES)):
+
+    def evaluate(k):
         pruned = [rates[k] for rates in per_tree]
-        loss = selection_set.forest_loss(pruned)
-        # Ties go to the larger rate: the smaller forest.
-        if loss <= best_loss:
-            best_loss, best = loss, pruned
+        return selection_set.forest_loss(pruned), pruned
+
+    # Every rate costs one pass of the selection set, so all are compared;
+    # ties go to the larger rate: the smaller forest.
+    _, best = choose_candidate(range(len(_AUTO_LEAF_RATES)), evaluate, rule="least")
     return best
 
 

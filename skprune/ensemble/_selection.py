@@ -126,16 +126,12 @@ def ordered_aggregation(flat, loss, n_steps):
     then the lower index). Only the rows a candidate may judge change, so a
     candidate is scored by the change of the loss on its own rows.
 
-    Why the squared error and not the error count, for classifiers: selected
-    on out-of-bag rows, on the five classification sets of
-    ``benchmarks/bench_forest.py`` (5 folds, 200 trees, 80% of the trees
-    removed, one run), ordering by errors lost 0.23 points of test accuracy
-    on average against the whole forest, hardly better than a random choice
-    of trees (0.39), and 0.60 on the noisy synthetic set; ordering by the
-    squared error lost 0.06 on average (0.38 on the noisy set). The error
-    count is a step function of the selection-set rows, with many ties,
-    which the greedy steps overfit; the squared error (Brier score) is
-    smooth and proper.
+    Why the squared error and not the error count, for classifiers: the
+    error count is a step function of the selection-set rows, with many
+    ties, which the greedy steps overfit (hardly better than a random choice
+    of trees in ``benchmarks/bench_forest.py``, see
+    :ref:`ensemble_pruning`); the squared error (Brier score) is smooth and
+    proper.
 
     Parameters
     ----------

@@ -3,9 +3,9 @@
 A criterion is a function ``criterion(estimator, X, y, sample_weight)`` that
 returns one array of non-negative scores per hidden layer (shape
 ``(n_units_l,)``, higher = more important). ``X`` is a float array (or
-sparse matrix) of at most 5000 training rows of positive weight, ``y`` the
-matching targets as passed to ``fit``. The pruning loop only ranks these scores, so a
-new criterion is a new function in ``CRITERIA``, nothing else.
+sparse matrix) of at most ``max_fit_samples`` training rows of positive
+weight, ``y`` the matching targets as passed to ``fit``. The pruning loop only
+ranks these scores, so a new criterion is a new function in ``CRITERIA``, nothing else.
 """
 
 import numpy as np

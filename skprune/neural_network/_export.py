@@ -24,15 +24,15 @@ def compress_mlp(estimator, *, dtype=None, max_density=None):
     scikit-learn's MLP predicts with ``X @ coefs_[i]`` whatever the type of
     ``coefs_[i]``, so a copy whose weights are float32 or whose sparse weight
     matrices are ``scipy.sparse`` CSR matrices predicts with the same code.
-    Neither pays by itself; measured on a (512, 512) network and 6000 rows
-    (one thread, ``benchmarks/bench_mlp.py``):
+    Neither pays by itself (measurements in :ref:`mlp_pruning`, from
+    ``benchmarks/bench_mlp.py``):
 
-    - float32 weights halve the memory and, *if* ``X`` is float32 too, make
-      predict about 2x faster. With float64 ``X`` NumPy computes in float64:
+    - float32 weights halve the memory and make predict faster only *if*
+      ``X`` is float32 too. With float64 ``X`` NumPy computes in float64:
       no gain.
-    - CSR weight matrices are slower than dense ones until about 95% of the
-      weights are zero (about 1.6x faster at 95%, 2x at 98%); at 90% they
-      were about as fast as dense.
+    - CSR weight matrices are slower than dense ones unless nearly all the
+      weights are zero: ``max_density`` says below which density a layer is
+      stored sparse.
 
     The copy is meant for prediction only: ``partial_fit`` and ``warm_start``
     expect dense weights.
@@ -48,8 +48,9 @@ def compress_mlp(estimator, *, dtype=None, max_density=None):
 
     max_density : float in [0, 1] or None, default=None
         Weight matrices with at most this share of nonzero entries are stored
-        as CSR matrices; None keeps them all dense. 0.05 is where the sparse
-        product started to pay in the measurements above.
+        as CSR matrices; None keeps them all dense. Only a very low density
+        pays (see :ref:`mlp_pruning` for where the sparse product started to
+        pay).
 
     Returns
     -------

@@ -2,7 +2,6 @@
 
 import copy
 import math
-import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,14 +10,21 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_array
 
-from .._selection import (
-    AUTO_RATES,
-    global_top,
-    prune_to_largest_rate_within_tol,
-    top,
-)
+from .._selection import global_top, top
 from ..base import BasePruner
-from ..utils import cubic_schedule, n_kept, take_rows
+from ..utils import (
+    AUTO_RATES,
+    MAX_FIT_SAMPLES,
+    TOL,
+    VALIDATION_FRACTION,
+    VERBOSE,
+    cubic_schedule,
+    log_step,
+    n_kept,
+    prune_progressively,
+    subsample_rows,
+    take_rows,
+)
 from ._criteria import CRITERIA
 from ._fine_tune import fine_tune
 from ._network import (
@@ -30,16 +36,10 @@ from ._network import (
     targets_of,
 )
 
-# Data-dependent criteria and the bias compensation look at most this many
-# training rows: unit statistics are stable long before that, and the cost
-# stays a few forward passes.
-_MAX_SCORING_SAMPLES = 5000
-
 # The default fine-tuning learning rate is this many times the estimator's
 # learning_rate_init, at most _MAX_DEFAULT_LEARNING_RATE: a pruned network has
-# to move away from the unpruned optimum, and with the linear decay the larger
-# rate recovered far more accuracy in as many epochs; above about 0.03 Adam
-# diverged instead (see the learning_rate docstring).
+# to move away from the unpruned optimum, and a much larger rate makes Adam
+# diverge (see the learning_rate docstring).
 _LEARNING_RATE_FACTOR = 10
 _MAX_DEFAULT_LEARNING_RATE = 0.01
 
@@ -108,12 +108,12 @@ class MLPPruner(BasePruner):
         (weight) kept in each; weight magnitudes are compared as they are,
         unit scores after dividing each layer's by its mean. ``"auto"`` is
         ``"global"`` for weights and ``"layer"`` for neurons, the better of
-        the two for each in our measurements.
+        the two for each in the benchmarks (see :ref:`mlp_pruning`).
 
     criterion : {"l2", "taylor", "activation"} or callable, default="l2"
         Importance of a hidden unit, for ``method="neuron"``; the lowest
-        scoring units are removed. Data-dependent criteria see at most 5000
-        training rows.
+        scoring units are removed. Data-dependent criteria see at most
+        ``max_fit_samples`` training rows.
 
         - ``"l2"``: norm of the unit's incoming and outgoing weights together.
           Data-free; after fine-tuning it was the best of the three in our
@@ -122,8 +122,8 @@ class MLPPruner(BasePruner):
           estimate of the change of the loss when activation ``a`` is set to
           zero (Molchanov et al. 2017). Best *before* fine-tuning, but on a
           network that fits its training data the gradients there are nearly
-          zero and the scores noisy: at 90% it lost 1-2 points more than
-          ``"l2"`` after fine-tuning.
+          zero and the scores noisy, so after fine-tuning it fell behind
+          ``"l2"`` at high rates (see :ref:`mlp_pruning`).
         - ``"activation"``: mean ``|a|`` on the data; the units below the
           threshold that ``prune_rate`` sets are removed. The weakest of the
           three in our benchmarks.
@@ -151,9 +151,9 @@ class MLPPruner(BasePruner):
         round ``t`` follows the cubic schedule of Zhu & Gupta (2017),
         ``prune_rate * (1 - (1 - t / n_iterations) ** 3)``: large steps
         first, small ones once the network is small. What a round removes
-        stays removed. With the same total fine-tuning, 3 rounds matched
-        one-shot pruning (1 round) at 50% and were better at 75% and 90%
-        (up to 1.8 points on the synthetic benchmark). Not used with
+        stays removed. With the same total fine-tuning, several rounds
+        matched one-shot pruning (1 round) at moderate rates and beat it at
+        high ones (see :ref:`mlp_pruning`). Not used with
         ``prune_rate="auto"``, which has its own rounds.
 
     distillation : float in [0, 1], default=0.0
@@ -161,18 +161,17 @@ class MLPPruner(BasePruner):
         ``(1 - distillation) * y + distillation * teacher``, with ``teacher``
         its probabilities (classifiers) or predictions (regressors) on the
         training data. With a log-loss this is knowledge distillation at
-        temperature 1 (Hinton et al. 2015). On our benchmarks the networks
-        fitted their training data perfectly, so the teacher's outputs were
-        nearly the labels and distillation (also at temperatures 2 and 4)
-        changed test accuracy by less than its noise; it may help when the
-        fine-tuning data is not the training data.
+        temperature 1 (Hinton et al. 2015). A network that fits its training
+        data perfectly outputs nearly the labels there, so distillation
+        changes little; it may help when the fine-tuning data is not the
+        training data (see :ref:`mlp_pruning`).
 
     learning_rate : float > 0 or None, default=None
         Initial fine-tuning learning rate of the stochastic solvers. None:
-        ``min(10 * learning_rate_init, 0.01)`` of the estimator. A pruned
-        network has to move away from the unpruned optimum: with Adam's
-        default 0.001, 0.01 recovered much more accuracy in as many epochs,
-        while above 0.03 fine-tuning diverged.
+        ``min(10 * learning_rate_init, 0.01)`` of the estimator: a pruned
+        network has to move away from the unpruned optimum, which a larger
+        rate does in fewer epochs, while a much larger one makes Adam
+        diverge (see :ref:`mlp_pruning`).
 
     tol : float >= 0, default=0.01
         For ``prune_rate="auto"``: the largest held-out score loss accepted
@@ -180,6 +179,12 @@ class MLPPruner(BasePruner):
 
     validation_fraction : float in (0, 1), default=0.1
         For ``prune_rate="auto"``: the share of the samples held out.
+
+    max_fit_samples : int >= 1 or None, default=5000
+        Training rows (of positive weight) that the data-dependent criteria
+        and the bias compensation of removed units see at most, drawn at
+        random: unit statistics settle long before all the rows, and scoring
+        stays a few forward passes. None: all of them.
 
     random_state : int, RandomState instance or None, default=None
         Controls the rows the criteria see, the order of the fine-tuning
@@ -253,21 +258,20 @@ class MLPPruner(BasePruner):
     differences, so they stay exactly zero.
 
     **Cost.** Pruning itself is a few forward (and, for ``"taylor"``,
-    backward) passes over at most 5000 rows; fine-tuning dominates. With
+    backward) passes over at most ``max_fit_samples`` rows; fine-tuning
+    dominates. With
     ``fine_tune_epochs="auto"`` it costs about a quarter of the estimator's
     training epochs on the (smaller) pruned network, plus the overhead of a
     Python training loop.
 
     **Against a network trained from scratch.** ``clone(pruner.estimator_)``
     is the same architecture, untrained: compare with it (Liu et al. 2019).
-    In ``benchmarks/bench_mlp.py`` (defaults, two hidden layers of 256 or
-    512 units) the pruned networks were at least as accurate as the same
-    architecture trained from scratch, with or without the same fine-tuning,
-    at 50%, 75% and 90% of the units: by 4-6 points on a 30k x 100 problem,
-    but on ``load_digits`` only by 0.1-0.8 points, within the seed-to-seed
-    spread at 50% and 75%. Much of the accuracy gained over the unpruned
-    network there (up to 1.5 points) comes from the fine-tuning schedule
-    itself: the unpruned network fine-tuned alike gained as much.
+    ``benchmarks/bench_mlp.py`` does, and :ref:`mlp_pruning` gives the
+    results: the pruned networks were at least as accurate as the same
+    architecture trained from scratch, by a wide margin on a large synthetic
+    problem and within the seed-to-seed spread on ``load_digits``; part of
+    the gain over the unpruned network comes from the fine-tuning schedule
+    itself.
 
     References
     ----------
@@ -315,9 +319,10 @@ class MLPPruner(BasePruner):
         "n_iterations": [Interval(Integral, 1, None, closed="left")],
         "distillation": [Interval(Real, 0, 1, closed="both")],
         "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "verbose": ["verbose"],
+        "tol": TOL,
+        "validation_fraction": VALIDATION_FRACTION,
+        "max_fit_samples": MAX_FIT_SAMPLES,
+        "verbose": VERBOSE,
     }
 
     def __init__(
@@ -334,6 +339,7 @@ class MLPPruner(BasePruner):
         learning_rate=None,
         tol=0.01,
         validation_fraction=0.1,
+        max_fit_samples=5000,
         random_state=None,
         memory=None,
         verbose=0,
@@ -350,6 +356,7 @@ class MLPPruner(BasePruner):
         self.learning_rate = learning_rate
         self.tol = tol
         self.validation_fraction = validation_fraction
+        self.max_fit_samples = max_fit_samples
         self.verbose = verbose
 
     def _fit_prune(self, X, y, sample_weight):
@@ -385,11 +392,11 @@ class MLPPruner(BasePruner):
         """Prune to the largest rate whose held-out score is within ``tol``."""
         # X_val goes to the estimators as given (a DataFrame keeps its names).
         floor = session.base.score(X_val, y_val, sample_weight=w_val) - self.tol
-        prune_to_largest_rate_within_tol(
+        prune_progressively(
             session,
             lambda: session.network.score(X_val, y_val, sample_weight=w_val),
             floor,
-            self._log,
+            self,
         )
         return session.network
 
@@ -454,9 +461,7 @@ class _PruningSession:
         rows = np.arange(_num_samples(X))
         if self.weight is not None:
             rows = np.flatnonzero(self.weight > 0)
-        if len(rows) > _MAX_SCORING_SAMPLES:
-            rows = np.sort(rng.choice(rows, _MAX_SCORING_SAMPLES, replace=False))
-        self.scoring_rows = rows
+        self.scoring_rows = subsample_rows(rows, pruner.max_fit_samples, rng)
         if pruner.method == "weight":
             self.masks = [(coef != 0).astype(dtype) for coef in base.coefs_]
             self.n_start = [int(mask.sum()) for mask in self.masks]
@@ -468,35 +473,35 @@ class _PruningSession:
         """Prune to ``rate`` of the starting units, then fine-tune."""
         if rate == 0:
             return
-        start = time.perf_counter()
-        if self.pruner.method == "weight":
-            self._prune_weights(rate)
-        else:
-            self._prune_neurons(rate)
-        loss = fine_tune(
-            self.network,
-            self.X,
-            self.targets,
-            self.weight,
-            epochs=self.epochs,
-            masks=self.masks,
-            learning_rate=(
-                min(
-                    _LEARNING_RATE_FACTOR * self.network.learning_rate_init,
-                    _MAX_DEFAULT_LEARNING_RATE,
-                )
-                if self.pruner.learning_rate is None
-                else self.pruner.learning_rate
-            ),
-            random_state=self.rng,
-        )
-        if loss is not None:
-            self.fine_tune_loss = loss
-        self.pruner._log(
-            f"pruned to rate {rate:.3g}: {self.pruner._count_units(self.network)} "
-            f"{self.pruner.method}s left, fine-tuned {self.epochs} epochs"
-            + ("" if loss is None else f", loss {loss:.4g}")
-            + f" ({time.perf_counter() - start:.2f} s)"
+        with log_step(self.pruner, f"pruned to rate {rate:.3g}") as line:
+            if self.pruner.method == "weight":
+                self._prune_weights(rate)
+            else:
+                self._prune_neurons(rate)
+            loss = fine_tune(
+                self.network,
+                self.X,
+                self.targets,
+                self.weight,
+                epochs=self.epochs,
+                masks=self.masks,
+                learning_rate=self._learning_rate(),
+                random_state=self.rng,
+            )
+            if loss is not None:
+                self.fine_tune_loss = loss
+            line.details = (
+                f"{self.pruner._count_units(self.network)} "
+                f"{self.pruner.method}s left, fine-tuned {self.epochs} epochs"
+                + ("" if loss is None else f", loss {loss:.4g}")
+            )
+
+    def _learning_rate(self):
+        if self.pruner.learning_rate is not None:
+            return self.pruner.learning_rate
+        return min(
+            _LEARNING_RATE_FACTOR * self.network.learning_rate_init,
+            _MAX_DEFAULT_LEARNING_RATE,
         )
 
     def snapshot(self):

@@ -332,6 +332,13 @@ def trace_structure(module):
     for node in graph_module.graph.nodes:
         tracer.visit(node)
     structure = tracer.finish()
+    if not structure.prunable and tracer.parameter_ties:
+        raise ValueError(
+            f"{tracer.parameter_ties[0]} (the module {type(module).__name__} "
+            "has no other prunable Conv2d layer). Use a layer for the product "
+            "(e.g. a BatchNorm2d, whose scale ConvPruner shrinks with the "
+            "channels)."
+        )
     if not structure.prunable:
         raise ValueError(
             f"The module {type(module).__name__} has no prunable Conv2d layer: "
@@ -351,6 +358,9 @@ class _Tracer:
         self.channels = {}
         self.called = set()
         self.pinned_elements = []
+        # Operations that tie channels to a parameter, for the error message
+        # when they leave no layer to prune.
+        self.parameter_ties = []
 
     def visit(self, node):
         if node.op in ("placeholder", "get_attr"):
@@ -438,7 +448,24 @@ class _Tracer:
             # Combined with the input image, a parameter, ...: those channels
             # cannot lose an entry, so neither can these.
             self.pinned_elements.extend(first.elements)
+            self._note_parameter_tie(node, tracked, untracked)
         return first
+
+    def _note_parameter_tie(self, node, tracked, untracked):
+        parameters = [n.target for n in untracked if n.op == "get_attr"]
+        if not parameters:
+            return
+        name = str(getattr(node.target, "__name__", node.target))
+        verb, preposition = ("combines", "with")
+        if "mul" in name:
+            verb, preposition = ("multiplies", "by")
+        self.parameter_ties.append(
+            f"{_describe(node, self.graph_module)} {verb} the output channels of "
+            f"{_quoted(self._names(tracked))} {preposition} the parameter "
+            f"{_quoted(parameters)}, which ties every channel to its entry of the "
+            "parameter; ConvPruner does not shrink parameters used outside a "
+            "layer, so it cannot remove those channels"
+        )
 
     def _concat(self, node, tracked):
         tensors = node.args[0]

@@ -1,7 +1,6 @@
 """ConvPruner: filter and channel pruning of skorch-wrapped CNNs."""
 
 import copy
-import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,13 +11,20 @@ from sklearn.utils.validation import _num_samples
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.utils import to_tensor
 
-from .._selection import (
-    global_top,
-    prune_to_largest_rate_within_tol,
-    top,
-)
+from .._selection import global_top, top
 from ..base import BasePruner
-from ..utils import cubic_schedule, n_kept, take_rows
+from ..utils import (
+    MAX_FIT_SAMPLES,
+    TOL,
+    VALIDATION_FRACTION,
+    VERBOSE,
+    cubic_schedule,
+    log_step,
+    n_kept,
+    prune_progressively,
+    subsample_rows,
+    take_rows,
+)
 from ._criteria import (
     CHANNEL_CRITERIA,
     FILTER_CRITERIA,
@@ -26,10 +32,6 @@ from ._criteria import (
 )
 from ._graph import count_flops, rebuild, trace_structure
 from ._modules import PrunedArchitecture
-
-# Data-dependent criteria look at most this many training rows: channel
-# statistics are stable long before that, and scoring stays a few passes.
-_MAX_SCORING_SAMPLES = 2000
 
 _DEFAULT_CRITERION = {"filter": "l1", "channel": "bn_scale"}
 
@@ -123,8 +125,8 @@ class ConvPruner(BasePruner):
 
         A callable ``criterion(module, X, y)`` returns a dict mapping the name
         of each prunable Conv2d (``"features.0"``) to an array of
-        ``out_channels`` scores. Data-dependent criteria see at most 2000
-        training rows.
+        ``out_channels`` scores. Data-dependent criteria see at most
+        ``max_fit_samples`` training rows.
 
     scope : {"layer", "global"}, default="layer"
         ``"layer"``: every prunable convolution (or group of coupled
@@ -154,6 +156,11 @@ class ConvPruner(BasePruner):
     validation_fraction : float in (0, 1), default=0.1
         For ``prune_rate="auto"``: the share of the samples held out
         (stratified by class for classifiers).
+
+    max_fit_samples : int >= 1 or None, default=2000
+        Training rows that the data-dependent criteria see at most, drawn at
+        random: channel statistics settle long before all the rows, and
+        scoring stays a few passes. None: all of them.
 
     random_state : int, RandomState instance or None, default=None
         Which rows the data-dependent criteria see, the held-out rows of
@@ -300,9 +307,10 @@ class ConvPruner(BasePruner):
         "fine_tune_epochs": [Interval(Integral, 0, None, closed="left")],
         "n_iterations": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "verbose": ["verbose"],
+        "tol": TOL,
+        "validation_fraction": VALIDATION_FRACTION,
+        "max_fit_samples": MAX_FIT_SAMPLES,
+        "verbose": VERBOSE,
     }
 
     def __init__(
@@ -318,6 +326,7 @@ class ConvPruner(BasePruner):
         learning_rate=None,
         tol=0.01,
         validation_fraction=0.1,
+        max_fit_samples=2000,
         random_state=None,
         memory=None,
         verbose=0,
@@ -333,6 +342,7 @@ class ConvPruner(BasePruner):
         self.learning_rate = learning_rate
         self.tol = tol
         self.validation_fraction = validation_fraction
+        self.max_fit_samples = max_fit_samples
         self.verbose = verbose
 
     def _fit_prune(self, X, y, sample_weight):
@@ -363,8 +373,8 @@ class ConvPruner(BasePruner):
         session = _PruningSession(self, net, structure, criterion, X, y)
         if X_val is not None:
             floor = base.score(X_val, y_val) - self.tol
-            prune_to_largest_rate_within_tol(
-                session, lambda: session.net.score(X_val, y_val), floor, self._log
+            prune_progressively(
+                session, lambda: session.net.score(X_val, y_val), floor, self
             )
         elif self.prune_rate > 0:
             for rate in cubic_schedule(self.prune_rate, self.n_iterations):
@@ -421,34 +431,30 @@ class _PruningSession:
         self.n_start = {
             group.convs: len(group.roots) for group in structure.coupled_groups()
         }
-        n_samples = _num_samples(X)
-        rows = np.arange(n_samples)
-        if n_samples > _MAX_SCORING_SAMPLES:
-            rng = check_random_state(pruner.random_state)
-            rows = np.sort(rng.choice(n_samples, _MAX_SCORING_SAMPLES, replace=False))
-        self.scoring_rows = rows
+        self.scoring_rows = subsample_rows(
+            _num_samples(X), pruner.max_fit_samples, pruner.random_state
+        )
 
     def step(self, rate):
         """Prune to ``rate`` of the starting filters, then fine-tune."""
-        start = time.perf_counter()
-        scores = self._scores()
-        keep = self._kept_filters(scores, rate)
-        rebuild(self.net.module_, self.structure, keep)
-        # The channel elements describe the module before the rebuild.
-        self.structure = trace_structure(self.net.module_)
-        # The optimizer holds the old, larger parameters.
-        self.net.initialize_optimizer()
-        if self.pruner.learning_rate is not None:
-            for group in self.net.optimizer_.param_groups:
-                group["lr"] = self.pruner.learning_rate
-        if self.pruner.fine_tune_epochs > 0:
-            self.net.partial_fit(self.X, self.y, epochs=self.pruner.fine_tune_epochs)
-        n_left = sum(_widths(self.net.module_, self.structure).values())
-        self.pruner._log(
-            f"pruned to rate {rate:.3g}: {n_left} {self.pruner.method}s left, "
-            f"fine-tuned {self.pruner.fine_tune_epochs} epochs "
-            f"({time.perf_counter() - start:.2f} s)"
-        )
+        with log_step(self.pruner, f"pruned to rate {rate:.3g}") as line:
+            scores = self._scores()
+            keep = self._kept_filters(scores, rate)
+            rebuild(self.net.module_, self.structure, keep)
+            # The channel elements describe the module before the rebuild.
+            self.structure = trace_structure(self.net.module_)
+            # The optimizer holds the old, larger parameters.
+            self.net.initialize_optimizer()
+            if self.pruner.learning_rate is not None:
+                for group in self.net.optimizer_.param_groups:
+                    group["lr"] = self.pruner.learning_rate
+            epochs = self.pruner.fine_tune_epochs
+            if epochs > 0:
+                self.net.partial_fit(self.X, self.y, epochs=epochs)
+            n_left = sum(_widths(self.net.module_, self.structure).values())
+            line.details = (
+                f"{n_left} {self.pruner.method}s left, fine-tuned {epochs} epochs"
+            )
 
     def snapshot(self):
         """A copy of the current module, for :meth:`restore`."""

@@ -1,33 +1,37 @@
 """TreePruner: cost-complexity and reduced-error pruning of fitted trees."""
 
-import copy
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.tree import BaseDecisionTree
 from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _num_samples
 
 from ..base import BasePruner
-from ..utils import cache_reusable, check_cv_splits, n_kept, take_rows
-from ._node_scores import check_node_scores, node_score_path
-from ._node_stats import backfit_tree, check_backfit_supported, node_risk, path_losses
-from ._rebuild import build_pruned_tree, with_tree
-from ._simplify import simplify as simplify_tree
-from ._weakest_link import (
-    PruningPath,
-    collapse_alphas,
-    prune_thresholds,
-    tie_broken_ranks,
+from ..utils import (
+    VALIDATION_FRACTION,
+    VERBOSE,
+    cache_reusable,
+    check_cv_splits,
+    choose_candidate,
+    log_step,
+    take_rows,
 )
-
-# Alphas closer than this (relative to the root's risk) are one step of the
-# path: scikit-learn's own sums differ from ours by rounding only.
-_PATH_RTOL = 1e-10
+from ._node_scores import check_node_scores, node_score_path
+from ._node_stats import backfit_tree, check_backfit_supported, path_losses
+from ._prune import (
+    cost_complexity_path,
+    count_tree_params,
+    max_leaves,
+    prune_to_step,
+    prune_tree,
+    training_risk,
+)
+from ._simplify import simplify as simplify_tree
 
 
 class TreePruner(BasePruner):
@@ -133,6 +137,10 @@ class TreePruner(BasePruner):
         training data: a search over ``prune_rate`` then grows the tree once
         per fold and only prunes it for every rate.
 
+    verbose : int, default=0
+        Progress messages: at 1 or more, a line with the leaves before and
+        after pruning and the time taken (growing the tree included).
+
     Attributes
     ----------
     estimator_ : estimator
@@ -199,11 +207,12 @@ class TreePruner(BasePruner):
     _parameter_constraints: dict = {
         **BasePruner._parameter_constraints,
         "method": [StrOptions({"cost_complexity", "reduced_error"}), callable],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": VALIDATION_FRACTION,
         "backfit": ["boolean"],
         "cv": ["cv_object"],
         "selection": [StrOptions({"min", "1se"})],
         "simplify": ["boolean"],
+        "verbose": VERBOSE,
     }
 
     def __init__(
@@ -219,6 +228,7 @@ class TreePruner(BasePruner):
         simplify=False,
         random_state=None,
         memory=None,
+        verbose=0,
     ):
         super().__init__(
             estimator, prune_rate=prune_rate, random_state=random_state, memory=memory
@@ -229,10 +239,20 @@ class TreePruner(BasePruner):
         self.cv = cv
         self.selection = selection
         self.simplify = simplify
+        self.verbose = verbose
 
     def _fit_prune(self, X, y, sample_weight):
         if self.backfit:
             check_backfit_supported(self._base_estimator())
+        method = "callable method" if callable(self.method) else self.method
+        with log_step(self, f"{method}, prune_rate={self.prune_rate!r}") as line:
+            unpruned, pruned = self._fit_prune_tree(X, y, sample_weight)
+            line.details = (
+                f"{self._count_units(unpruned)} -> {self._count_units(pruned)} leaves"
+            )
+        return unpruned, pruned
+
+    def _fit_prune_tree(self, X, y, sample_weight):
         if callable(self.method):
             unpruned, pruned = self._node_score_prune(X, y, sample_weight)
             self.__dict__.pop("ccp_alpha_", None)
@@ -257,13 +277,13 @@ class TreePruner(BasePruner):
                 "method='reduced_error' with X as the pruning set."
             )
         tree = self._fit_base(X, y, sample_weight)
-        path = _cost_complexity_path(tree)
+        path = cost_complexity_path(tree)
         if self.prune_rate == "auto":
             step = self._cross_validated_step(path, X, y, sample_weight)
         else:
-            step = path.step_for_max_leaves(_max_leaves(tree, self.prune_rate))
+            step = path.step_for_max_leaves(max_leaves(tree, self.prune_rate))
         ccp_alpha = path.representative_alpha(step)
-        pruned = _prune_to_step(tree, path, step)
+        pruned = prune_to_step(tree, path, step)
         if step >= 0:
             pruned.ccp_alpha = max(pruned.ccp_alpha, ccp_alpha)
         self.ccp_alpha_ = ccp_alpha
@@ -281,9 +301,9 @@ class TreePruner(BasePruner):
         scores = check_node_scores(
             self.method(tree, X, y, sample_weight), tree, self.method
         )
-        path = node_score_path(tree, scores, _training_risk(tree.tree_))
-        step = path.step_for_max_leaves(_max_leaves(tree, self.prune_rate))
-        return tree, _prune_to_step(tree, path, step)
+        path = node_score_path(tree, scores, training_risk(tree.tree_))
+        step = path.step_for_max_leaves(max_leaves(tree, self.prune_rate))
+        return tree, prune_to_step(tree, path, step)
 
     def _reduced_error_prune(self, X, y, sample_weight):
         if self._is_frozen():
@@ -364,107 +384,25 @@ class TreePruner(BasePruner):
         return count_tree_params(estimator)
 
 
-def count_tree_params(estimator):
-    """A feature and a threshold per internal node, the values of the leaves."""
-    tree = estimator.tree_
-    n_leaves = int(tree.n_leaves)
-    n_internal = tree.node_count - n_leaves
-    return 2 * n_internal + n_leaves * tree.n_outputs * int(tree.max_n_classes)
-
-
 def _select_candidate(mean, std_error, selection):
     """Index of the chosen candidate; candidates are ordered by growing alpha.
 
     The largest index (the smallest tree) wins a tie.
     """
+    candidates = range(len(mean))
     if selection == "min":
-        return int(np.flatnonzero(mean <= mean.min()).max())
+        index, _ = choose_candidate(candidates, lambda i: (mean[i], None), rule="least")
+        return index
+    # One standard error: the smallest tree whose error is at most the
+    # least error plus its standard error (scores are negated errors).
     best = np.argmin(mean)
-    return int(np.flatnonzero(mean <= mean[best] + std_error[best]).max())
-
-
-def _training_risk(tree):
-    """scikit-learn's node risk: impurity weighted by the share of samples."""
-    weighted_n = tree.weighted_n_node_samples
-    return weighted_n * tree.impurity / weighted_n[0]
-
-
-def _cost_complexity_path(estimator):
-    """The weakest-link path of a fitted tree, from its training impurities."""
-    tree = estimator.tree_
-    risk = _training_risk(tree)
-    return PruningPath.from_risk(
-        tree.children_left,
-        tree.children_right,
-        risk,
-        tol=_PATH_RTOL * max(risk[0], np.finfo(np.float64).tiny),
+    index, _ = choose_candidate(
+        candidates,
+        lambda i: (-mean[i], None),
+        rule="last_at_floor",
+        floor=-(mean[best] + std_error[best]),
     )
-
-
-def _reduced_error_path(estimator, X_prune, y_prune, w_prune):
-    """Collapses ordered by pruning-set harm per leaf, ties by training alpha.
-
-    Many collapses tie on the pruning set, above all at zero harm (subtrees
-    whose pruning samples are classified alike either way, or that no pruning
-    sample reaches): without a tie-break they form one step, and the rates
-    between its ends could not be reached. Among equal harms the subtree with
-    the smallest cost-complexity alpha on the training data goes first.
-
-    Returns the path over collapse ranks and the rank of the last collapse
-    that does not increase the pruning-set error.
-    """
-    tree = estimator.tree_
-    left, right = tree.children_left, tree.children_right
-    risk = node_risk(estimator, X_prune, y_prune, w_prune)
-    harm = collapse_alphas(left, right, risk)
-    training_alpha = collapse_alphas(left, right, _training_risk(tree))
-    ranks, auto_rank = tie_broken_ranks(
-        left, harm, training_alpha, tol=_PATH_RTOL * max(risk[0], 1.0)
-    )
-    thresholds = prune_thresholds(left, right, ranks)
-    return PruningPath(left, right, thresholds, tol=0.5), auto_rank
-
-
-def prune_tree(estimator, method, prune_rate, X_prune=None, y_prune=None, w_prune=None):
-    """A pruned copy of a fitted tree, with no refit and no cross-validation.
-
-    ``"cost_complexity"`` takes a numeric ``prune_rate``; ``"reduced_error"``
-    prunes on ``(X_prune, y_prune, w_prune)`` (``y`` as the tree's own
-    classes), and ``"auto"`` is Quinlan's rule.
-    """
-    if method == "cost_complexity":
-        return cost_complexity_prune_to_rates(estimator, [prune_rate])[0]
-    path, auto_rank = _reduced_error_path(estimator, X_prune, y_prune, w_prune)
-    if prune_rate == "auto":
-        # Quinlan's rule: collapse where the pruning-set error does not grow.
-        step = path.step_for_alpha(auto_rank)
-    else:
-        step = path.step_for_max_leaves(_max_leaves(estimator, prune_rate))
-    return _prune_to_step(estimator, path, step)
-
-
-def cost_complexity_prune_to_rates(estimator, prune_rates):
-    """Pruned copies of a fitted tree at every rate, from one weakest-link path."""
-    path = _cost_complexity_path(estimator)
-    return [
-        _prune_to_step(
-            estimator, path, path.step_for_max_leaves(_max_leaves(estimator, rate))
-        )
-        for rate in prune_rates
-    ]
-
-
-def _max_leaves(estimator, prune_rate):
-    return n_kept(estimator.tree_.n_leaves, prune_rate)
-
-
-def _prune_to_step(estimator, path, step):
-    """A pruned copy of ``estimator`` holding the subtree of path step ``step``."""
-    if step < 0:
-        return copy.deepcopy(estimator)
-    return with_tree(
-        estimator, build_pruned_tree(estimator.tree_, path.internal_mask(step))
-    )
+    return index
 
 
 def _add_fold_losses(tree, X, y, weight, candidates, loss_sum, loss_sq_sum):
@@ -475,7 +413,7 @@ def _add_fold_losses(tree, X, y, weight, candidates, loss_sum, loss_sq_sum):
     ``[threshold[node], threshold[parent])``. Losses are added to difference
     arrays over the sorted candidates, summed later by ``np.cumsum``.
     """
-    fold_path = _cost_complexity_path(tree)
+    fold_path = cost_complexity_path(tree)
     thresholds = fold_path.thresholds
     parent_threshold = _parent_values(tree.tree_, thresholds, root_value=np.inf)
     samples, nodes, loss = path_losses(tree, X, y)

@@ -28,3 +28,21 @@ TOL = [Interval(Real, 0, None, closed="left")]
 MAX_FIT_SAMPLES = [Interval(Integral, 1, None, closed="left"), None]
 
 VERBOSE = ["verbose"]
+
+
+def check_non_negative_weights(sample_weight, pruner):
+    """Raise a ``ValueError`` if ``sample_weight`` has a negative entry.
+
+    One rule for every pruner: a criterion weighs the harm of removing a unit
+    by the weights, and a negative weight turns that harm into a gain (and
+    breaks least-squares refits and averaged probabilities). Zero weights are
+    allowed: such rows count for nothing.
+    """
+    negative = np.flatnonzero(np.asarray(sample_weight) < 0)
+    if len(negative):
+        raise ValueError(
+            f"{type(pruner).__name__} does not accept negative sample_weight: "
+            f"{len(negative)} of {len(sample_weight)} weights are negative "
+            f"(the first at row {negative[0]}). Give the rows to ignore a "
+            "weight of 0."
+        )

@@ -5,8 +5,8 @@ import tempfile
 
 import pytest
 
-from skprune import base
 from skprune._optional import torch_extra_installed
+from skprune.utils import _log
 
 # skprune.torch needs the optional "torch" extra: without it (or with a broken
 # install) its modules and their doctests cannot be imported.
@@ -21,7 +21,7 @@ if not torch_extra_installed():
 @pytest.fixture(autouse=True)
 def _forget_warnings_shown():
     """Every test sees skprune's once-per-process warnings afresh."""
-    base._WARNED.clear()
+    _log._WARNED.clear()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -34,18 +34,12 @@ from sklearn.utils.validation import (
 
 from .utils import (
     PRUNE_RATE,
-    _log,
     call_cached,
     check_non_negative_weights,
     fit_estimator,
     holdout_split,
     log,
 )
-
-# The base fit, under the name the benchmarks import it by.
-_fit_estimator = fit_estimator
-# The warnings already shown, which the test configuration clears per test.
-_WARNED = _log._WARNED
 
 
 def _estimator_has(attr):

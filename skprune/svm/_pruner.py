@@ -21,6 +21,8 @@ from ..utils import (
     VALIDATION_FRACTION,
     VERBOSE,
     cache_reusable,
+    choose_candidate,
+    floor_message,
     log_step,
     subsample_rows,
     take_rows,
@@ -433,19 +435,23 @@ class SVMPruner(BasePruner):
             y_val = np.asarray(_safe_indexing(y, val_idx)).ravel()
         score = partial(_metric(ctx.svm), y_val, sample_weight=weight[val_idx])
         floor = score(reference) - self.tol
-        targets = auto_targets(ctx.layout.n_support, self.step)
-        # From the smallest model up: the first within tol is the largest rate.
-        for make in method.candidates(ctx, refit, targets[::-1]):
+
+        def evaluate(make):
             candidate, kept, n_iter = make()
             held_out = score(predict_as(candidate, "predict", X_val))
-            side = "at or above" if held_out >= floor else "below"
-            self._log(
-                f"auto: held-out score {held_out:.4f} with {len(kept)} vectors "
-                f"({side} the floor {floor:.4f})"
-            )
-            if held_out >= floor:
-                return candidate, n_iter
-        return copy.deepcopy(ctx.svm), 0
+            self._log(floor_message(held_out, floor, f"with {len(kept)} vectors"))
+            return held_out, (candidate, n_iter)
+
+        targets = auto_targets(ctx.layout.n_support, self.step)
+        # From the smallest model up, and the candidates are built lazily: the
+        # first within tol is the largest rate, and the rest are never built.
+        _, chosen = choose_candidate(
+            method.candidates(ctx, refit, targets[::-1]),
+            evaluate,
+            rule="first_at_floor",
+            floor=floor,
+        )
+        return (copy.deepcopy(ctx.svm), 0) if chosen is None else chosen
 
     # -- prediction ---------------------------------------------------------------
 

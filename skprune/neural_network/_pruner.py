@@ -267,11 +267,7 @@ class MLPPruner(BasePruner):
     **Against a network trained from scratch.** ``clone(pruner.estimator_)``
     is the same architecture, untrained: compare with it (Liu et al. 2019).
     ``benchmarks/bench_mlp.py`` does, and :ref:`mlp_pruning` gives the
-    results: the pruned networks were at least as accurate as the same
-    architecture trained from scratch, by a wide margin on a large synthetic
-    problem and within the seed-to-seed spread on ``load_digits``; part of
-    the gain over the unpruned network comes from the fine-tuning schedule
-    itself.
+    results.
 
     References
     ----------

@@ -179,14 +179,11 @@ class SVMPruner(BasePruner):
         ``random_state``.
 
     memory : str, object with the joblib.Memory interface or None, default=None
-        Cache of the fitted unpruned SVM and, with a refit, a named criterion
-        and an integer ``random_state`` (which fixes the fitting subsample
-        and the tie breaking), of its elimination order and the factorised
-        refit of all its vectors (about ``n_SV^2`` floats per pair,
-        memory-mapped from a disk cache): a search over ``prune_rate`` then
-        fits and factorises once per fold, and a model at any rate takes one
-        or two triangular solves per pair. The models are the same as without
-        ``memory`` up to rounding.
+        Cache of the fitted unpruned SVM and (with a refit, a named criterion
+        and an int ``random_state``) of its elimination and factorised refit,
+        memory-mapped from disk: a search over ``prune_rate`` then fits and
+        factorises once per fold. The models equal those without ``memory``
+        up to rounding.
 
     verbose : int, default=0
         At 1 or more, a progress line per stage, with its time, and with
@@ -245,11 +242,6 @@ class SVMPruner(BasePruner):
     Precomputed kernels: a refit needs the kernel between support vectors,
     so ``X`` must then be the training Gram matrix; ``"auto"`` cannot split
     one for a new fit (use a ``FrozenEstimator`` or a numeric rate).
-
-    Cost: ``refit="coef"`` builds every pair's least-squares equations in
-    one pass over the fitting samples, then factorises them once per round;
-    ``"labels"`` adds one linear SVM per pair at every rate. The user guide
-    compares this with the SVM's own ``fit``.
 
     References
     ----------

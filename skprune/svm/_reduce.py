@@ -15,8 +15,7 @@ vectors; a single rate only for those its first elimination round keeps
   equations after every round, with a ridge of ``ELIMINATION_RIDGE`` towards
   zero. Re-solving them in the kernel's own (RKHS) norm instead,
   ``||sum_s alpha_s K(s, .) - sum_k w_k K(k, .)||^2``, needs no pass over the
-  samples but ranks the vectors worse on most problems: see
-  :ref:`svm_elimination_equations` for the measurements.
+  samples but ranked the vectors worse on most of the benchmark problems.
 - The final coefficients and the intercept are then refitted on the same
   equations with the smaller ``ridge``. Where a pair has fewer than
   ``PRIOR_MIN_SAMPLES_PER_VECTOR`` fitting samples per vector, the ridge
@@ -111,7 +110,7 @@ PRIOR_MIN_SAMPLES_PER_VECTOR = 2
 
 # Elimination rounds allowed: every round re-solves every pair, so a tiny
 # ``step`` (one vector per round) on thousands of vectors would run for many
-# minutes. The default step of 0.25 needs a few dozen rounds at most.
+# minutes; the default step needs a few dozen rounds at most.
 MAX_ROUNDS = 300
 
 

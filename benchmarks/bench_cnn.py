@@ -32,7 +32,7 @@ machine hits all models alike. torch runs on one thread
 (``torch.set_num_threads(1)``), BLAS too (``threadpoolctl``). The ratio is
 unpruned time / model time (> 1: faster).
 
-Target (issue 7): 50% filter pruning with fine-tuning loses <= 1 accuracy
+Target: 50% filter pruning with fine-tuning loses <= 1 accuracy
 point with >= 1.5x faster CPU inference on a batch.
 
 Results are printed as a table and written to ``benchmarks/results/`` as

@@ -28,7 +28,7 @@ the test rows repeated to at least 20,000; best of ``--repeats`` calls of
 each model, the full forest and the variant timed in turn) and the pruning
 time over the forest's fit time. Numbers are averaged over the folds.
 
-Targets (issue #13): ``select_0.8`` at most 0.5 pt (0.005) below the full
+Targets: ``select_0.8`` at most 0.5 pt (0.005) below the full
 forest and at least 3.5x faster; ``cc_0.5`` at most 0.5 pt below with half
 the nodes; ``select_0.8`` above ``random_0.8``. Also reported: whether
 ``cc_0.5`` beats ``scratch_0.5``.

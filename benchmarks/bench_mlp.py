@@ -48,7 +48,7 @@ For every problem, in one run:
    weight matrices and float32 weights (with float32 ``X``), predict-time
    ratio against the dense pruned network.
 
-Targets (issue 5): neuron pruning at 50% loses <= 0.5 accuracy points with
+Targets: neuron pruning at 50% loses <= 0.5 accuracy points with
 predict >= 1.8x faster; weight pruning at 90% loses <= 1 point; the pruned
 network matches or beats the from-scratch one of the same size; pruning plus
 fine-tuning costs less than the original fit. The targets are checked for

@@ -18,7 +18,7 @@ For every problem, in one run:
    (accuracy, or R^2 for the regression).
 2. ``SVMPruner`` at ``prune_rate`` 0, 0.5, 0.8, 0.9 and 0.95 for each
    ``refit`` strategy (``"coef"``, ``None``; the stored results also hold
-   ``"svm"``, withdrawn in issue 11) with the default
+   ``"svm"``, a retrain of an SVC on the kept vectors) with the default
    ``criterion="dual_coef"``, and with ``criterion="contribution"`` for
    ``"coef"`` and ``None``: support vectors kept, test score, predict time of
    ``estimator_`` and its speed-up over the unpruned SVM, and the pruning time
@@ -39,7 +39,7 @@ Predict times are the best of ``--repeats`` calls (wall-clock,
 threads). libsvm fits and predicts on one core; the pruner's NumPy/BLAS
 kernels may use more (threads: see ``meta`` in the JSON).
 
-Targets checked (issue 4): at 50% pruning the score loss is <= 0.3 points
+Targets checked: at 50% pruning the score loss is <= 0.3 points
 with predict >= 1.9x faster; at 80% the loss is <= 1 point; the pruned SVM is
 at least as accurate as Nystroem at the same k for k up to 20% of the
 original vectors (rates >= 0.8); the pruning costs at most the SVM's fit.
@@ -91,7 +91,6 @@ from threadpoolctl import threadpool_info
 from skprune.svm import SVMPruner
 
 RATES = [0.0, 0.5, 0.8, 0.9, 0.95]
-# refit="svm" was withdrawn (issue 11): retraining on the kept vectors was a trap.
 REFITS = ["coef", None]
 
 

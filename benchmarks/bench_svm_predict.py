@@ -28,7 +28,7 @@ Nystroem predict time, the best accuracy of the pruned SVMs (fast path) that
 predict at most that fast is compared with the best Nystroem accuracy within
 the same budget.
 
-Targets (issue 12): ``fast`` over unpruned libsvm >= 6x at rate 0, >= 15x at
+Targets: ``fast`` over unpruned libsvm >= 6x at rate 0, >= 15x at
 0.5, >= 35x at 0.8; the pruned SVM at least as accurate as Nystroem at every
 predict-time budget measured.
 

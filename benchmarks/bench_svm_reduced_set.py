@@ -8,7 +8,7 @@ part; ``SVC`` with the RBF kernel, ``gamma="scale"``):
   n_redundant=5, flip_y=0.01, random_state=0)``, 20000 / 5000, ``SVC()``;
 - ``three_class``: ``make_classification(n_samples=8000, n_features=20,
   n_informative=10, n_clusters_per_class=2, n_classes=3, random_state=0)``,
-  6000 / 2000, ``SVC(C=3)`` (the problem of issue 11);
+  6000 / 2000, ``SVC(C=3)``;
 - ``digits``: ``load_digits`` (10 classes), 70/30 stratified split, ``SVC()``;
 - ``breast_cancer``: ``load_breast_cancer``, 70/30 stratified split,
   ``SVC()``;
@@ -35,7 +35,8 @@ At ``prune_rate`` 0.8, 0.9 and 0.95, the test accuracy of:
   random_state=0)``, the default method;
 - ``labels``: the same with ``refit="labels"`` (the kept vectors'
   coefficients retrained on the labels);
-- ``reduced_set``: the same with ``method="reduced_set"`` (``max_iter=100``);
+- ``reduced_set``: the same with ``method="reduced_set"`` (its default
+  stopping rule; ``--max-iter`` sets the cap, default the pruner's);
 - ``nystroem``: ``make_pipeline(Nystroem(gamma=svm._gamma,
   n_components=k, random_state=0), LinearSVC())`` with ``k`` the vectors the
   pruner keeps, i.e. the same number of kernel evaluations per prediction;
@@ -208,7 +209,9 @@ def main():
     parser.add_sized_argument(
         "--splits", 3, 1, "random splits of a problem, at least", type=int
     )
-    parser.add_argument("--max-iter", type=int, default=100)
+    parser.add_argument(
+        "--max-iter", type=int, default=SVMPruner().max_iter, help="reduced_set's cap"
+    )
     parser.add_argument("--problems", nargs="+", default=None)
     args = parser.parse_args()
     if args.problems is None:

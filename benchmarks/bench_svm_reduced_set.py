@@ -210,7 +210,7 @@ def main():
         "--splits", 3, 1, "random splits of a problem, at least", type=int
     )
     parser.add_argument(
-        "--max-iter", type=int, default=SVMPruner().max_iter, help="reduced_set's cap"
+        "--max-iter", type=int, default=SVMPruner(SVC()).max_iter, help="reduced_set's cap"
     )
     parser.add_argument("--problems", nargs="+", default=None)
     args = parser.parse_args()

@@ -1,7 +1,6 @@
 """ForestPruner: select the trees of a random forest, or prune their leaves."""
 
 import copy
-from numbers import Real
 
 import numpy as np
 from sklearn.ensemble import (
@@ -14,7 +13,7 @@ from sklearn.ensemble import (
     RandomForestClassifier,
     RandomForestRegressor,
 )
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _num_samples
 
 from ..base import BasePruner
@@ -25,6 +24,7 @@ from ..tree._prune import (
 )
 from ..utils import (
     AUTO_RATES,
+    PRUNE_RATE,
     VALIDATION_FRACTION,
     VERBOSE,
     choose_candidate,
@@ -200,10 +200,7 @@ class ForestPruner(BasePruner):
         **BasePruner._parameter_constraints,
         "method": [StrOptions({"select", "cost_complexity", "reduced_error"})],
         "tree_method": [StrOptions({"cost_complexity", "reduced_error"}), None],
-        "tree_prune_rate": [
-            Interval(Real, 0, 1, closed="left"),
-            StrOptions({"auto"}),
-        ],
+        "tree_prune_rate": list(PRUNE_RATE),
         "validation_fraction": VALIDATION_FRACTION,
         "verbose": VERBOSE,
     }

@@ -49,8 +49,7 @@ def compress_mlp(estimator, *, dtype=None, max_density=None):
     max_density : float in [0, 1] or None, default=None
         Weight matrices with at most this share of nonzero entries are stored
         as CSR matrices; None keeps them all dense. Only a very low density
-        pays (see :ref:`mlp_pruning` for where the sparse product started to
-        pay).
+        pays: a sparse product costs more per nonzero than a dense one.
 
     Returns
     -------

@@ -5,8 +5,7 @@ The loop is the pruner's own rather than the estimator's ``partial_fit``:
 - a weight mask must be applied after every mini-batch update, not after
   every epoch: within an epoch Adam and momentum move the pruned weights away
   from zero, and zeroing them only at the end of the epoch throws away the
-  updates the kept weights made in their presence (masking per batch
-  recovered more accuracy, see :ref:`mlp_pruning`). The gradients of
+  updates the kept weights made in their presence. The gradients of
   pruned weights are masked too, so a fresh Adam state never accumulates
   moments for them (their updates are then exactly zero);
 - the targets can be soft (distillation from the unpruned model), which

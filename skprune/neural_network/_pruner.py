@@ -107,8 +107,8 @@ class MLPPruner(BasePruner):
         ``"global"``: one ranking over all layers, with at least one unit
         (weight) kept in each; weight magnitudes are compared as they are,
         unit scores after dividing each layer's by its mean. ``"auto"`` is
-        ``"global"`` for weights and ``"layer"`` for neurons, the better of
-        the two for each in the benchmarks (see :ref:`mlp_pruning`).
+        ``"global"`` for weights and ``"layer"`` for neurons: weights compare
+        across layers as they are, unit scores do not.
 
     criterion : {"l2", "taylor", "activation"} or callable, default="l2"
         Importance of a hidden unit, for ``method="neuron"``; the lowest
@@ -164,14 +164,14 @@ class MLPPruner(BasePruner):
         temperature 1 (Hinton et al. 2015). A network that fits its training
         data perfectly outputs nearly the labels there, so distillation
         changes little; it may help when the fine-tuning data is not the
-        training data (see :ref:`mlp_pruning`).
+        training data.
 
     learning_rate : float > 0 or None, default=None
         Initial fine-tuning learning rate of the stochastic solvers. None:
         ``min(10 * learning_rate_init, 0.01)`` of the estimator: a pruned
         network has to move away from the unpruned optimum, which a larger
         rate does in fewer epochs, while a much larger one makes Adam
-        diverge (see :ref:`mlp_pruning`).
+        diverge.
 
     tol : float >= 0, default=0.01
         For ``prune_rate="auto"``: the largest held-out score loss accepted

@@ -124,15 +124,6 @@ class SVLayout:
             )
         return coef
 
-    def dual_coef_from_pairs(self, coef):
-        """Inverse of :meth:`pair_coef_matrix`: libsvm's (n_rows, n_sv) layout."""
-        all_kept = [self.block(c) for c in range(self.n_groups)]
-        dual_coef = np.zeros((self.n_rows, self.n_sv))
-        for p in range(len(self.pairs)):
-            columns = self.pair_columns(all_kept, p)
-            self.set_pair_coef(dual_coef, all_kept, p, coef[p, columns])
-        return dual_coef
-
 
 def dense_dual_coef(estimator):
     """libsvm's internal ``_dual_coef_`` as a dense float64 array."""

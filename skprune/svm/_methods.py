@@ -72,6 +72,8 @@ class ReducedSet:
                 ctx.w_fit,
                 ctx.group_fit,
                 self.max_iter,
+                # No refit rule that draws from ctx.rng goes with this method.
+                random_state=ctx.rng,
             )
         # Without an L-BFGS step, the elimination built the model.
         return model, kept, n_lbfgs or n_iter

@@ -53,11 +53,18 @@ Three things are measured in one run:
    its distinct alphas, the root excluded) with a shuffled inner 5-fold, and
    ``TreePruner(tree, random_state=0)`` with its defaults
    (``selection="min"``, shuffled folds), with ``selection="1se"``, and with
-   the previous defaults (unshuffled folds, ``"1se"``). Test accuracy / R²
-   and leaves are averaged over the outer folds; the cost is the CPU time
+   the previous defaults (unshuffled folds, ``"1se"``); and
+   ``TreePruner(tree, method="reduced_error", random_state=0)`` with its
+   default rule (one standard error on the pruning set) and with
+   ``selection="min"`` (Quinlan's rule). Test accuracy / R² and leaves are
+   averaged over the outer folds; the cost is the CPU time
    (``time.process_time``) of the whole selection, path included, summed
-   over the outer folds (one run each). Target: the defaults within 0.01
-   (accuracy or R²) of the grid on every set, at a fraction of its cost.
+   over the outer folds (one run each). Targets: the cost-complexity
+   defaults within 0.01 (accuracy or R²) of the grid on every set, at a
+   fraction of its cost; reduced-error "auto" against cost-complexity
+   "auto", a mean accuracy gap over the classification sets of at most
+   0.003, a mean R² gap over the regression sets of at most 0.01, and at
+   most 3 times as many leaves on every set.
 
 5. **simplify on real data.** On the same sets, the leaves that
    :func:`skprune.tree.simplify` removes (``keep="predict"`` and
@@ -442,12 +449,29 @@ def sklearn_grid_fit(tree, X, y, task):
     return search.fit(X, y).best_estimator_
 
 
+# Reduced-error "auto" beside cost-complexity "auto" ("auto_min"): its
+# default rule, one standard error on the pruning set, and Quinlan's.
+REDUCED_ERROR_VARIANTS = {
+    "reduced_error_auto": {"method": "reduced_error", "random_state": SEED},
+    "reduced_error_min": {
+        "method": "reduced_error",
+        "selection": "min",
+        "random_state": SEED,
+    },
+}
+# Reduced-error "auto" against cost-complexity "auto": the largest mean loss
+# of accuracy (classification sets) and R² (regression sets), and the largest
+# ratio of mean leaves on any set.
+REDUCED_ERROR_TARGETS = {"accuracy": 0.003, "r2": 0.01, "leaf_ratio": 3.0}
+
+
 def auto_variants(task):
     """The TreePruner settings compared, by name."""
     return {
         "auto_min": {"random_state": SEED},
         "auto_1se": {"selection": "1se", "random_state": SEED},
         "auto_old": {"selection": "1se", "cv": splitter(task, 5, shuffle=False)},
+        **REDUCED_ERROR_VARIANTS,
     }
 
 
@@ -485,12 +509,45 @@ def real_set_rows(name, n_folds):
         "target_met": bool(
             np.mean(scores["auto_min"]) >= np.mean(scores["grid"]) - REAL_TARGET
         ),
+        "diff_to_auto_min": {
+            k: float(np.mean(scores[k]) - np.mean(scores["auto_min"]))
+            for k in REDUCED_ERROR_VARIANTS
+        },
+        "leaf_ratio_to_auto_min": {
+            k: float(np.mean(leaves[k]) / np.mean(leaves["auto_min"]))
+            for k in REDUCED_ERROR_VARIANTS
+        },
     }
 
 
 def bench_real(quick):
     names = QUICK_REAL_SETS if quick else (*REAL_CLASSIFICATION, *REAL_REGRESSION)
     return [real_set_rows(name, 3 if quick else 5) for name in names]
+
+
+def reduced_error_summary(rows):
+    """Reduced-error "auto" against cost-complexity "auto", over all sets."""
+    summary = {}
+    for variant in REDUCED_ERROR_VARIANTS:
+        gaps = {
+            metric: [
+                r["diff_to_auto_min"][variant] for r in rows if r["metric"] == metric
+            ]
+            for metric in ("accuracy", "r2")
+        }
+        ratios = [r["leaf_ratio_to_auto_min"][variant] for r in rows]
+        mean_gap = {m: float(np.mean(g)) if g else None for m, g in gaps.items()}
+        summary[variant] = {
+            "mean_accuracy_gap": mean_gap["accuracy"],
+            "mean_r2_gap": mean_gap["r2"],
+            "max_leaf_ratio": float(max(ratios)),
+            "targets_met": {
+                m: mean_gap[m] is None or mean_gap[m] >= -REDUCED_ERROR_TARGETS[m]
+                for m in ("accuracy", "r2")
+            }
+            | {"leaf_ratio": max(ratios) <= REDUCED_ERROR_TARGETS["leaf_ratio"]},
+        }
+    return {"targets": REDUCED_ERROR_TARGETS, "variants": summary}
 
 
 def simplify_rows(quick):
@@ -558,6 +615,31 @@ def print_real(rows):
             f"{r['name']:<16}{r['metric']:>9}"
             + "".join(f"{c:>24}" for c in cells)
             + ("" if r["target_met"] else "   <- auto misses the 0.01 target")
+        )
+
+
+def print_reduced_error(rows, summary):
+    print(
+        "\n4b. reduced-error 'auto' against cost-complexity 'auto' (outer CV "
+        "mean; diff; mean leaves; leaf ratio)"
+    )
+    keys = tuple(REDUCED_ERROR_VARIANTS)
+    print(f"{'data set':<16}{'metric':>9}" + "".join(f"{k:>28}" for k in keys))
+    for r in rows:
+        cells = [
+            f"{r['diff_to_auto_min'][k]:+.4f} {r['mean_leaves'][k]:6.1f} "
+            f"{r['leaf_ratio_to_auto_min'][k]:5.2f}x"
+            for k in keys
+        ]
+        print(f"{r['name']:<16}{r['metric']:>9}" + "".join(f"{c:>28}" for c in cells))
+    targets = summary["targets"]
+    for variant, s in summary["variants"].items():
+        print(
+            f"{variant}: mean accuracy gap {s['mean_accuracy_gap']:+.4f} "
+            f"(target >= -{targets['accuracy']}), mean R2 gap "
+            f"{s['mean_r2_gap']:+.4f} (>= -{targets['r2']}), largest leaf ratio "
+            f"{s['max_leaf_ratio']:.2f}x (<= {targets['leaf_ratio']}x); "
+            f"met: {s['targets_met']}"
         )
 
 
@@ -741,6 +823,8 @@ def run(args):
             )
         results["real_data"] = bench_real(args.quick)
         print_real(results["real_data"])
+        results["reduced_error_auto"] = reduced_error_summary(results["real_data"])
+        print_reduced_error(results["real_data"], results["reduced_error_auto"])
         results["simplify"] = simplify_rows(args.quick)
         print_simplify(results["simplify"])
     return results

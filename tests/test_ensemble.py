@@ -178,7 +178,9 @@ def test_reduced_error_prunes_each_tree_on_its_own_out_of_bag_rows():
     ):
         oob = np.setdiff1d(np.arange(len(y)), samples)
         # The trees of a forest classifier predict class indices.
-        expected = TreePruner(FrozenEstimator(tree), method="reduced_error")
+        expected = TreePruner(
+            FrozenEstimator(tree), method="reduced_error", selection="min"
+        )
         expected.fit(X[oob].astype(np.float32), y[oob].astype(np.float64))
         assert same_tree(pruned, expected.estimator_)
     assert pruner.n_leaves_after_ < pruner.n_leaves_before_

@@ -235,7 +235,7 @@ def test_reduced_error_auto_is_the_classic_rule():
     X, y = noisy_classification(2000, random_state=3)
     X_grow, X_prune, y_grow, y_prune = train_test_split(X, y, random_state=0)
     tree = DecisionTreeClassifier(random_state=0).fit(X_grow, y_grow)
-    pruner = TreePruner(FrozenEstimator(tree), method="reduced_error")
+    pruner = TreePruner(FrozenEstimator(tree), method="reduced_error", selection="min")
     pruner.fit(X_prune, y_prune)
 
     expected_internal = classic_reduced_error_pruning(tree, X_prune, y_prune)
@@ -254,7 +254,9 @@ def test_reduced_error_auto_minimises_pruning_set_error():
     tree = FrozenEstimator(DecisionTreeClassifier(random_state=0).fit(X_grow, y_grow))
 
     def pruning_set_errors(prune_rate):
-        pruner = TreePruner(tree, method="reduced_error", prune_rate=prune_rate)
+        pruner = TreePruner(
+            tree, method="reduced_error", prune_rate=prune_rate, selection="min"
+        )
         return np.sum(pruner.fit(X_prune, y_prune).predict(X_prune) != y_prune)
 
     auto_errors = pruning_set_errors("auto")

@@ -43,6 +43,52 @@ def path_losses(estimator, X, y):
     return samples, nodes, loss.astype(np.float64)
 
 
+def add_subtree_losses(
+    estimator, thresholds, X, y, weight, steps, loss_sum, loss_sq_sum
+):
+    """Add the losses on ``(X, y)`` of the subtrees at ``steps`` to sums.
+
+    ``thresholds`` are the prune thresholds of a path of ``estimator``, and
+    ``steps`` an ascending array of values on that path's scale. At step ``a``
+    a sample ends in the first node of its decision path whose prune threshold
+    is at most ``a``; a node is thus the end for ``a`` in
+    ``[threshold[node], threshold[parent])``. The weighted losses and squared
+    losses are added to the difference arrays ``loss_sum`` and ``loss_sq_sum``
+    (``len(steps) + 1`` entries), so that one pass over the decision paths
+    serves every step; :func:`mean_and_std_error` sums them.
+    """
+    parent_threshold = _parent_thresholds(estimator.tree_, thresholds)
+    samples, nodes, loss = path_losses(estimator, X, y)
+    low = np.searchsorted(steps, thresholds[nodes], side="left")
+    high = np.searchsorted(steps, parent_threshold[nodes], side="left")
+    weighted = loss * weight[samples]
+    np.add.at(loss_sum, low, weighted)
+    np.add.at(loss_sum, high, -weighted)
+    np.add.at(loss_sq_sum, low, weighted * loss)
+    np.add.at(loss_sq_sum, high, -weighted * loss)
+
+
+def mean_and_std_error(loss_sum, loss_sq_sum, total_weight, n_samples):
+    """Mean loss of every step and its standard error, from the difference arrays.
+
+    The standard error is that of the weighted mean over ``n_samples``
+    samples; the last entry of the difference arrays is dropped.
+    """
+    mean = np.cumsum(loss_sum)[:-1] / total_weight
+    mean_sq = np.cumsum(loss_sq_sum)[:-1] / total_weight
+    std_error = np.sqrt(np.maximum(mean_sq - mean**2, 0.0) / n_samples)
+    return mean, std_error
+
+
+def _parent_thresholds(tree, thresholds):
+    """Each node's parent's prune threshold; ``inf`` for the root."""
+    parent = np.full(tree.node_count, np.inf)
+    internal = np.flatnonzero(tree.children_left >= 0)
+    parent[tree.children_left[internal]] = thresholds[internal]
+    parent[tree.children_right[internal]] = thresholds[internal]
+    return parent
+
+
 def node_risk(estimator, X, y, sample_weight=None):
     """Weighted loss of each node if it were a leaf, on data ``(X, y)``."""
     samples, nodes, loss = path_losses(estimator, X, y)

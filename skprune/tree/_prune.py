@@ -2,8 +2,9 @@
 
 The tree family's helpers that other families (forests) use too: a pruned copy
 at a rate by cost-complexity or reduced-error pruning, with no refit and no
-cross-validation, and the size count of a tree. ``TreePruner`` adds its
-choice of a rate (cross-validation, Quinlan's rule) on top.
+cross-validation (reduced-error ``"auto"`` stops by a rule on the pruning
+set), and the size count of a tree. ``TreePruner`` adds the cross-validated
+``"auto"`` of cost-complexity pruning on top.
 """
 
 import copy
@@ -13,6 +14,7 @@ import numpy as np
 from ..utils import n_kept
 from ._node_stats import node_risk
 from ._rebuild import build_pruned_tree, with_tree
+from ._reduced_error import reduced_error_step
 from ._weakest_link import (
     PruningPath,
     collapse_alphas,
@@ -99,19 +101,30 @@ def reduced_error_path(estimator, X_prune, y_prune, w_prune):
     return PruningPath(left, right, thresholds, tol=0.5), auto_rank
 
 
-def prune_tree(estimator, method, prune_rate, X_prune=None, y_prune=None, w_prune=None):
+def prune_tree(
+    estimator,
+    method,
+    prune_rate,
+    X_prune=None,
+    y_prune=None,
+    w_prune=None,
+    *,
+    selection="min",
+):
     """A pruned copy of a fitted tree, with no refit and no cross-validation.
 
     ``"cost_complexity"`` takes a numeric ``prune_rate``; ``"reduced_error"``
     prunes on ``(X_prune, y_prune, w_prune)`` (``y`` as the tree's own
-    classes), and ``"auto"`` is Quinlan's rule.
+    classes), and ``"auto"`` stops by the rule ``selection``: ``"min"`` is
+    Quinlan's rule, ``"1se"`` the one-standard-error rule on the pruning set.
     """
     if method == "cost_complexity":
         return cost_complexity_prune_to_rates(estimator, [prune_rate])[0]
     path, auto_rank = reduced_error_path(estimator, X_prune, y_prune, w_prune)
     if prune_rate == "auto":
-        # Quinlan's rule: collapse where the pruning-set error does not grow.
-        step = path.step_for_alpha(auto_rank)
+        step = reduced_error_step(
+            estimator, path, auto_rank, X_prune, y_prune, w_prune, selection
+        )
     else:
         step = path.step_for_max_leaves(max_leaves(estimator, prune_rate))
     return prune_to_step(estimator, path, step)

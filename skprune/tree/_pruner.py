@@ -22,7 +22,12 @@ from ..utils import (
     take_rows,
 )
 from ._node_scores import check_node_scores, node_score_path
-from ._node_stats import backfit_tree, check_backfit_supported, path_losses
+from ._node_stats import (
+    add_subtree_losses,
+    backfit_tree,
+    check_backfit_supported,
+    mean_and_std_error,
+)
 from ._prune import (
     cost_complexity_path,
     count_tree_params,
@@ -83,8 +88,8 @@ class TreePruner(BasePruner):
         - ``"cost_complexity"``: the alpha is chosen by internal
           cross-validation (``cv``, with shuffled folds) by the rule
           ``selection``. This fits ``cv`` extra trees.
-        - ``"reduced_error"``: the classic rule, collapse every subtree whose
-          removal does not increase the pruning-set error.
+        - ``"reduced_error"``: a stopping rule on the pruning-set errors of
+          the subtrees of the reduced-error path, chosen by ``selection``.
 
     validation_fraction : float in (0, 1), default=0.25
         Share of the samples held out as the pruning set by
@@ -108,16 +113,24 @@ class TreePruner(BasePruner):
         folds turn into a distribution shift. A splitter or an iterable is
         used as given.
 
-    selection : {"min", "1se"}, default="min"
-        How ``prune_rate="auto"`` with ``method="cost_complexity"`` picks the
-        subtree from the cross-validated errors of the path:
+    selection : {"auto", "min", "1se"}, default="auto"
+        How ``prune_rate="auto"`` picks the subtree of the path, from the
+        cross-validated errors (``"cost_complexity"``) or the pruning-set
+        errors (``"reduced_error"``) of its subtrees:
 
-        - ``"min"``: the subtree of least cross-validated error (the
-          smallest one among ties);
+        - ``"min"``: the subtree of least error (the smallest one among
+          ties). With ``"reduced_error"`` this is Quinlan's classic rule:
+          collapse every subtree whose removal does not increase the
+          pruning-set error.
         - ``"1se"``: the one-standard-error rule of Breiman et al. and
           rpart, the smallest subtree whose error is within one standard
-          error of the least. It trades some accuracy for a much smaller
-          tree.
+          error of the least. With ``"cost_complexity"`` it trades some
+          accuracy for a much smaller tree; with ``"reduced_error"`` it
+          treats as ties the differences one pruning set cannot tell apart,
+          which Quinlan's rule keeps as subtrees.
+        - ``"auto"``: ``"min"`` for ``"cost_complexity"`` and ``"1se"`` for
+          ``"reduced_error"``; :ref:`tree_measured` compares them on real
+          data.
 
     simplify : bool, default=False
         After pruning (and backfitting), collapse every split whose leaves
@@ -210,7 +223,7 @@ class TreePruner(BasePruner):
         "validation_fraction": VALIDATION_FRACTION,
         "backfit": ["boolean"],
         "cv": ["cv_object"],
-        "selection": [StrOptions({"min", "1se"})],
+        "selection": [StrOptions({"auto", "min", "1se"})],
         "simplify": ["boolean"],
         "verbose": VERBOSE,
     }
@@ -224,7 +237,7 @@ class TreePruner(BasePruner):
         validation_fraction=0.25,
         backfit=False,
         cv=5,
-        selection="min",
+        selection="auto",
         simplify=False,
         random_state=None,
         memory=None,
@@ -321,8 +334,20 @@ class TreePruner(BasePruner):
             )
             tree = self._fit_base(X_train, y_train, w_train)
         return tree, prune_tree(
-            tree, "reduced_error", self.prune_rate, X_prune, y_prune, w_prune
+            tree,
+            "reduced_error",
+            self.prune_rate,
+            X_prune,
+            y_prune,
+            w_prune,
+            selection=self._selection("reduced_error"),
         )
+
+    def _selection(self, method):
+        """The stopping rule of ``prune_rate="auto"`` for ``method``."""
+        if self.selection != "auto":
+            return self.selection
+        return "1se" if method == "reduced_error" else "min"
 
     def _holdout(self, X, y, sample_weight):
         """Split off the pruning set, stratified for classifiers when possible."""
@@ -353,8 +378,11 @@ class TreePruner(BasePruner):
             fold_tree = self._fit_base(
                 _safe_indexing(X, train), _safe_indexing(y, train), fold_weight
             )
-            _add_fold_losses(
+            # A sample of the test fold ends, at a candidate alpha, in a leaf
+            # of the fold tree pruned by its own weakest-link path.
+            add_subtree_losses(
                 fold_tree,
+                cost_complexity_path(fold_tree).thresholds,
                 _safe_indexing(X, test),
                 _safe_indexing(y, test),
                 weight[test],
@@ -362,11 +390,11 @@ class TreePruner(BasePruner):
                 loss_sum,
                 loss_sq_sum,
             )
-        total_weight = weight.sum()
-        mean = np.cumsum(loss_sum)[:-1] / total_weight
-        mean_sq = np.cumsum(loss_sq_sum)[:-1] / total_weight
-        std_error = np.sqrt(np.maximum(mean_sq - mean**2, 0.0) / n_samples)
-        return _select_candidate(mean, std_error, self.selection) - 1
+        mean, std_error = mean_and_std_error(
+            loss_sum, loss_sq_sum, weight.sum(), n_samples
+        )
+        selection = self._selection("cost_complexity")
+        return _select_candidate(mean, std_error, selection) - 1
 
     def _check_cv(self, y):
         """The splitter of "auto": shuffled folds for an int ``cv``."""
@@ -403,33 +431,3 @@ def _select_candidate(mean, std_error, selection):
         floor=-(mean[best] + std_error[best]),
     )
     return index
-
-
-def _add_fold_losses(tree, X, y, weight, candidates, loss_sum, loss_sq_sum):
-    """Accumulate the held-out losses of ``tree`` pruned at each candidate alpha.
-
-    At alpha ``a`` a sample ends in the first node of its decision path whose
-    prune threshold is at most ``a``; a node is thus the end for ``a`` in
-    ``[threshold[node], threshold[parent])``. Losses are added to difference
-    arrays over the sorted candidates, summed later by ``np.cumsum``.
-    """
-    fold_path = cost_complexity_path(tree)
-    thresholds = fold_path.thresholds
-    parent_threshold = _parent_values(tree.tree_, thresholds, root_value=np.inf)
-    samples, nodes, loss = path_losses(tree, X, y)
-    low = np.searchsorted(candidates, thresholds[nodes], side="left")
-    high = np.searchsorted(candidates, parent_threshold[nodes], side="left")
-    weighted = loss * weight[samples]
-    np.add.at(loss_sum, low, weighted)
-    np.add.at(loss_sum, high, -weighted)
-    np.add.at(loss_sq_sum, low, weighted * loss)
-    np.add.at(loss_sq_sum, high, -weighted * loss)
-
-
-def _parent_values(tree, values, root_value):
-    """``values`` of each node's parent; ``root_value`` for the root."""
-    parent_values = np.full(tree.node_count, root_value, dtype=np.float64)
-    internal = np.flatnonzero(tree.children_left >= 0)
-    parent_values[tree.children_left[internal]] = values[internal]
-    parent_values[tree.children_right[internal]] = values[internal]
-    return parent_values

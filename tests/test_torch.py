@@ -45,7 +45,7 @@ def to_images(X):
 
 
 @functools.cache
-def digits_split():
+def digits_unit_split():
     X, y = load_digits(return_X_y=True)
     return train_test_split(to_images(X), y, test_size=0.3, random_state=0, stratify=y)
 
@@ -67,7 +67,7 @@ def small_net(module=DigitsCNN, max_epochs=4, **params):
 
 @functools.cache
 def fitted_net():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     torch.manual_seed(0)
     return small_net().fit(X_train, y_train)
 
@@ -93,7 +93,7 @@ def forward(module, X):
 
 def test_digits_cnn_shapes_and_structure():
     module = DigitsCNN(channels=(8, 16), n_classes=3)
-    assert forward(module, digits_split()[0][:7]).shape == (7, 3)
+    assert forward(module, digits_unit_split()[0][:7]).shape == (7, 3)
     structure = trace_structure(module)
     assert structure.prunable == ["features.0", "features.3"]
     first, second = structure.convs.values()
@@ -109,7 +109,7 @@ def test_digits_cnn_shapes_and_structure():
 
 
 def test_parameter_and_flop_counts_are_the_hand_computed_ones():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     pruner = frozen_pruner(prune_rate=0.5).fit(X_train, y_train)
 
     def n_params(c1, c2):
@@ -140,7 +140,7 @@ def test_parameter_and_flop_counts_are_the_hand_computed_ones():
 
 def test_rebuild_keeping_every_filter_changes_nothing():
     module = copy.deepcopy(fitted_net().module_)
-    X = digits_split()[1][:50]
+    X = digits_unit_split()[1][:50]
     before = forward(module, X)
     structure = trace_structure(module)
     rebuild(
@@ -157,7 +157,7 @@ def test_rebuild_keeping_every_filter_changes_nothing():
 def test_rebuild_equals_the_original_with_removed_channels_cut():
     """The smaller module computes what the original computes without them."""
     original = copy.deepcopy(fitted_net().module_)
-    X = digits_split()[1][:50]
+    X = digits_unit_split()[1][:50]
     keep = {
         "features.0": torch.tensor([0, 2, 3, 7]),
         "features.3": torch.tensor([1, 4, 5, 9, 15]),
@@ -233,7 +233,7 @@ class ConvHead(nn.Module):
     ],
 )
 def test_other_sequential_architectures(module, widths):
-    X_train, X_test, y_train, y_test = digits_split()
+    X_train, X_test, y_train, y_test = digits_unit_split()
     torch.manual_seed(0)
     pruner = ConvPruner(
         small_net(module, max_epochs=2), prune_rate=0.5, fine_tune_epochs=1
@@ -247,7 +247,7 @@ def test_other_sequential_architectures(module, widths):
 
 
 def test_l1_removes_the_filters_of_smallest_norm():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     net = copy.deepcopy(fitted_net())
     with torch.no_grad():
         net.module_.features[0].weight[[1, 6]] *= 1e-3
@@ -270,7 +270,7 @@ def test_l1_removes_the_filters_of_smallest_norm():
 
 
 def test_bn_scale_removes_the_channels_of_smallest_gamma():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     net = copy.deepcopy(fitted_net())
     with torch.no_grad():
         net.module_.features[1].weight.copy_(torch.arange(1.0, 9.0))
@@ -309,7 +309,7 @@ def test_geometric_median_scores_the_central_filter_lowest():
 )
 @pytest.mark.parametrize("scope", ["layer", "global"])
 def test_every_criterion_keeps_accuracy_after_fine_tuning(method, criterion, scope):
-    X_train, X_test, y_train, y_test = digits_split()
+    X_train, X_test, y_train, y_test = digits_unit_split()
     torch.manual_seed(0)
     pruner = frozen_pruner(
         method=method,
@@ -328,7 +328,7 @@ def test_every_criterion_keeps_accuracy_after_fine_tuning(method, criterion, sco
 
 
 def test_callable_criterion_chooses_the_filters():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
 
     def prefer_last(module, X, y):
         assert len(X) == len(X_train)
@@ -353,7 +353,7 @@ def test_callable_criterion_chooses_the_filters():
     ],
 )
 def test_bad_callable_criterion_output_is_rejected(scores, match):
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     with pytest.raises(ValueError, match=match):
         frozen_pruner(criterion=lambda module, X, y: scores).fit(X_train, y_train)
 
@@ -362,7 +362,7 @@ def test_bad_callable_criterion_output_is_rejected(scores, match):
 
 
 def test_pruned_net_is_a_working_skorch_net_that_pickles_and_trains_further():
-    X_train, X_test, y_train, y_test = digits_split()
+    X_train, X_test, y_train, y_test = digits_unit_split()
     torch.manual_seed(0)
     pruner = frozen_pruner(prune_rate=0.5, fine_tune_epochs=2).fit(X_train, y_train)
     pruned = pruner.estimator_
@@ -386,7 +386,7 @@ def test_pruned_net_is_a_working_skorch_net_that_pickles_and_trains_further():
 
 
 def test_prune_rate_zero_is_the_unpruned_net():
-    X_train, X_test, y_train, _ = digits_split()
+    X_train, X_test, y_train, _ = digits_unit_split()
     pruner = frozen_pruner(prune_rate=0.0, fine_tune_epochs=3).fit(X_train, y_train)
     np.testing.assert_array_equal(
         pruner.predict_proba(X_test), fitted_net().predict_proba(X_test)
@@ -397,7 +397,7 @@ def test_prune_rate_zero_is_the_unpruned_net():
 
 
 def test_user_net_is_never_modified():
-    X_train, X_test, y_train, _ = digits_split()
+    X_train, X_test, y_train, _ = digits_unit_split()
     net = fitted_net()
     state, n_epochs = state_of(net.module_), len(net.history)
     proba = net.predict_proba(X_test)
@@ -412,7 +412,7 @@ def test_user_net_is_never_modified():
 
 
 def test_iterative_pruning_fine_tunes_every_round():
-    X_train, X_test, y_train, y_test = digits_split()
+    X_train, X_test, y_train, y_test = digits_unit_split()
     torch.manual_seed(0)
     pruner = frozen_pruner(prune_rate=0.75, n_iterations=3, fine_tune_epochs=2).fit(
         X_train, y_train
@@ -423,7 +423,7 @@ def test_iterative_pruning_fine_tunes_every_round():
 
 
 def test_verbose_prints_a_line_per_round(capsys):
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     frozen_pruner(prune_rate=0.5, n_iterations=2, verbose=1).fit(X_train, y_train)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2
@@ -431,7 +431,7 @@ def test_verbose_prints_a_line_per_round(capsys):
 
 
 def test_learning_rate_sets_the_fine_tuning_rate():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     pruner = frozen_pruner(learning_rate=0.003, fine_tune_epochs=1).fit(
         X_train, y_train
     )
@@ -440,7 +440,7 @@ def test_learning_rate_sets_the_fine_tuning_rate():
 
 
 def test_unfitted_net_is_fitted_then_pruned_and_regression_works():
-    X_train, X_test, y_train, y_test = digits_split()
+    X_train, X_test, y_train, y_test = digits_unit_split()
     torch.manual_seed(0)
     net = NeuralNetRegressor(
         DigitsCNN,
@@ -465,7 +465,7 @@ def test_unfitted_net_is_fitted_then_pruned_and_regression_works():
 
 
 def test_int_random_state_makes_the_fit_repeatable_and_keeps_torch_state():
-    X_train, X_test, y_train, _ = digits_split()
+    X_train, X_test, y_train, _ = digits_unit_split()
     torch.manual_seed(123)
     state = torch.random.get_rng_state()
     pruners = [
@@ -511,7 +511,7 @@ class CountingNet(NeuralNetClassifier):
 
 
 def test_memory_fits_the_base_net_once_per_fold(tmp_path):
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     CountingNet.n_fits = 0
     net = CountingNet(
         DigitsCNN,
@@ -548,7 +548,7 @@ def test_memory_fits_the_base_net_once_per_fold(tmp_path):
     ],
 )
 def test_invalid_parameters_are_named(params, match):
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     with pytest.raises(ValueError, match=match):
         frozen_pruner(**params).fit(X_train, y_train)
 
@@ -652,7 +652,7 @@ class NoBatchNorm(nn.Module):
     ],
 )
 def test_unsupported_architectures_are_refused_by_name(module, params, match):
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     pruner = ConvPruner(small_net(module, max_epochs=1), fine_tune_epochs=0, **params)
     if match is None:  # supported: the conv whose channels are the output stays
         pruner.fit(X_train, y_train)
@@ -665,7 +665,7 @@ def test_unsupported_architectures_are_refused_by_name(module, params, match):
 
 @pytest.mark.parametrize("max_fit_samples", [50, None])
 def test_max_fit_samples_bounds_the_rows_the_criterion_sees(max_fit_samples):
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     seen = []
 
     def recording(module, X, y):
@@ -683,7 +683,7 @@ def test_max_fit_samples_bounds_the_rows_the_criterion_sees(max_fit_samples):
 
 
 def test_unsupported_estimator_unfitted_frozen_net_and_sample_weight():
-    X_train, _, y_train, _ = digits_split()
+    X_train, _, y_train, _ = digits_unit_split()
     with pytest.raises(TypeError, match="NeuralNetClassifier, NeuralNetRegressor"):
         ConvPruner(MLPClassifier()).fit(X_train.reshape(len(X_train), -1), y_train)
     with pytest.raises(NotFittedError, match="not fitted"):

@@ -52,17 +52,17 @@ def _callable_digests(args):
 def cache_key(func, args):
     """A digest of ``func`` (its name and code) and of ``args``.
 
-    The key of every cache: on disk, and in :class:`InMemoryCache`.
+    The key of every cache: on disk, and in :class:`InMemoryCache`. A
+    callable without Python code (a builtin, a ``functools.partial``) is keyed
+    by joblib's hash of it.
     """
-    return joblib.hash(
-        (
-            func.__module__,
-            func.__qualname__,
-            _code_digest(func.__code__),
-            _callable_digests(args),
-            args,
-        )
+    code = getattr(func, "__code__", None)
+    func_digest = (
+        joblib.hash(func)
+        if code is None
+        else (func.__module__, func.__qualname__, _code_digest(code))
     )
+    return joblib.hash((func_digest, _callable_digests(args), args))
 
 
 def _keyed_call(key, func, args):

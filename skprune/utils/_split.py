@@ -57,7 +57,7 @@ def holdout_split(
     sort : bool, default=False
         Sort both index arrays. Otherwise both come in the order the split
         draws them (a model fitted on them then sees the rows in that order),
-        except that ``train`` is sorted when ``candidates`` is given.
+        except that ``train`` is sorted when ``candidates`` leaves rows out.
 
     Returns
     -------

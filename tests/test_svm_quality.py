@@ -12,7 +12,8 @@ from sklearn.svm import SVC, SVR, LinearSVR, NuSVC, NuSVR, OneClassSVM
 
 from skprune.svm import SVMPruner, _reduced_set
 from skprune.svm._kernels import SVKernel
-from skprune.svm._libsvm_model import SVLayout
+from skprune.svm._libsvm_model import SVLayout, dense_dual_coef
+from skprune.svm._reduce import decision_values
 from skprune.svm._reduced_set import construct_reduced_set
 from skprune.svm._relabel import relabel_regression, tube_width
 
@@ -177,7 +178,9 @@ def test_reduced_set_loss_in_row_blocks_is_the_whole_loss(noisy_600, monkeypatch
     objective = _reduced_set._Objective(
         _reduced_set._RBFKernel(svm),
         X,
-        _reduced_set._original_values(svm, layout, X),
+        decision_values(
+            SVKernel(svm), layout, X, dense_dual_coef(svm), svm._intercept_
+        ),
         _reduced_set._pair_mask(layout, group, len(y)) * weight[:, None],
         _reduced_set._PairIndex(SVLayout(reduced)),
         reduced,

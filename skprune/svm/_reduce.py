@@ -270,6 +270,21 @@ def kernel_norms(kernel, X, n_sv, sample_weight):
     return np.sqrt(sq_sums / total)
 
 
+def decision_values(kernel, layout, X, dual_coef, intercept):
+    """A model's pair decision values at the samples ``X``, in row blocks.
+
+    Blocks of about ``_CHUNK_ENTRIES`` kernel values: the kernel between all
+    the fitting samples and all the vectors may not fit in memory.
+    """
+    n_samples = kernel.n_samples(X)
+    all_sv = np.arange(layout.n_sv)
+    values = np.empty((n_samples, len(layout.pairs)))
+    for rows in gen_batches(n_samples, max(1, _CHUNK_ENTRIES // max(layout.n_sv, 1))):
+        K = kernel.between(kernel.rows(X, np.arange(rows.start, rows.stop)), all_sv)
+        values[rows] = pair_values(layout, K, dual_coef, intercept)
+    return values
+
+
 class PairEquations:
     """Normal equations of every pair's least-squares match on the samples.
 

@@ -28,10 +28,10 @@ from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state, gen_batches
 
-from ._fast_predict import blas_threads_for, pair_values
+from ._fast_predict import blas_threads_for
 from ._kernels import SVKernel
 from ._libsvm_model import SVLayout, dense_dual_coef, write_reduced_model
-from ._reduce import _CHUNK_ENTRIES
+from ._reduce import decision_values
 
 SUPPORTED_KERNELS = ("rbf", "poly", "sigmoid", "linear")
 
@@ -157,7 +157,9 @@ def construct_reduced_set(
     """
     layout = SVLayout(svm)
     new_layout = SVLayout(reduced)
-    targets = _original_values(svm, layout, X_fit)
+    targets = decision_values(
+        SVKernel(svm), layout, X_fit, dense_dual_coef(svm), svm._intercept_
+    )
     weight = _pair_mask(layout, group_fit, len(w_fit)) * w_fit[:, None]
     if weight.sum() <= 0:
         return reduced, 0
@@ -319,18 +321,6 @@ def _minimize(objective, theta, max_iter, tol):
     # L-BFGS's own tests (a vanishing gradient or step) also mean convergence.
     converged = stop.stopped or (result.success and result.nit < max_iter)
     return result.x, int(result.nit), converged
-
-
-def _original_values(svm, layout, X):
-    """The original model's pair decision values, in row blocks of bounded size."""
-    kernel = SVKernel(svm)
-    dual_coef = dense_dual_coef(svm)
-    all_sv = np.arange(layout.n_sv)
-    values = np.empty((X.shape[0], len(layout.pairs)))
-    for rows in gen_batches(X.shape[0], max(1, _CHUNK_ENTRIES // max(layout.n_sv, 1))):
-        K = kernel.between(X[rows], all_sv)
-        values[rows] = pair_values(layout, K, dual_coef, svm._intercept_)
-    return values
 
 
 def _row_norms_sq(X):

@@ -19,7 +19,6 @@ import numpy as np
 from sklearn.svm import SVC, SVR, NuSVR
 
 from ._accelerated import LIBSVM_CLASSES
-from ._fast_predict import pair_values
 from ._kernels import SVKernel
 from ._libsvm_model import SVLayout, dense_dual_coef, write_reduced_model
 from ._reduce import (
@@ -28,6 +27,7 @@ from ._reduce import (
     PairEquations,
     check_elimination_rounds,
     criterion_norms,
+    decision_values,
     elimination_rounds,
     keep_highest,
     score_vectors,
@@ -158,15 +158,15 @@ class LabelsRefit(CoefRefit):
     def _writer(self, ctx):
         # Drawn once per fit, after every other draw: it leaves them unchanged.
         seed = ctx.rng.randint(np.iinfo(np.int32).max)
+        if not ctx.layout.is_classifier:
+            # The tube's width depends on the unpruned model only: once per fit.
+            return partial(_write_retargeted, ctx, seed, _tube_width(ctx))
         return partial(_write_relabelled, ctx, seed)
 
 
 def _write_relabelled(ctx, seed, kept, dual_coef, intercept):
     """The model of ``kept`` with coefficients trained on the labels."""
     flat = np.concatenate(kept)
-    if not ctx.layout.is_classifier:
-        with ctx.log_step(f"refit on the targets: {len(flat)} vectors"):
-            return _write_retargeted(ctx, seed, flat)
     with ctx.log_step(f"refit on the labels: {len(flat)} vectors"):
         by_vector = np.zeros((ctx.layout.n_rows, ctx.layout.n_sv))
         by_vector[:, flat] = dual_coef
@@ -186,18 +186,29 @@ def _write_relabelled(ctx, seed, kept, dual_coef, intercept):
     return write_reduced_model(svm, flat, coef[:, flat], intercept)
 
 
-def _write_retargeted(ctx, seed, flat):
-    """An SVR's or NuSVR's model of ``flat`` retrained on the targets."""
+def _tube_width(ctx):
+    """The epsilon of a regressor's refit: the SVR's own, or the NuSVR fit's.
+
+    NuSVR sets its tube's width by ``nu``: the width its fit found is taken
+    from its residuals on the fitting samples.
+    """
     svm = ctx.svm
-    epsilon = getattr(svm, "epsilon", None)
-    if isinstance(svm, NuSVR):
-        # NuSVR sets its tube's width by nu: take the width its fit found.
-        K = ctx.kernel.between(ctx.X_fit, np.arange(ctx.layout.n_sv))
-        values = pair_values(ctx.layout, K, ctx.dual_coef, svm._intercept_)
-        epsilon = tube_width(ctx.y_fit - values[:, 0], ctx.w_fit, svm.nu)
-    coef, intercept = relabel_regression(
-        ctx.kernel, flat, ctx.X_fit, ctx.y_fit, ctx.w_fit, svm.C, epsilon, seed
+    if not isinstance(svm, NuSVR):
+        return svm.epsilon
+    values = decision_values(
+        ctx.kernel, ctx.layout, ctx.X_fit, ctx.dual_coef, svm._intercept_
     )
+    return tube_width(ctx.y_fit - values[:, 0], ctx.w_fit, svm.nu)
+
+
+def _write_retargeted(ctx, seed, epsilon, kept, dual_coef, intercept):
+    """An SVR's or NuSVR's model of ``kept`` retrained on the targets."""
+    flat = np.concatenate(kept)
+    svm = ctx.svm
+    with ctx.log_step(f"refit on the targets: {len(flat)} vectors"):
+        coef, intercept = relabel_regression(
+            ctx.kernel, flat, ctx.X_fit, ctx.y_fit, ctx.w_fit, svm.C, epsilon, seed
+        )
     return write_reduced_model(svm, flat, coef[None, :], np.array([intercept]))
 
 

@@ -17,7 +17,6 @@ from ..utils import (
     VERBOSE,
     cache_reusable,
     check_cv_splits,
-    choose_candidate,
     log_step,
     take_rows,
 )
@@ -417,17 +416,9 @@ def _select_candidate(mean, std_error, selection):
 
     The largest index (the smallest tree) wins a tie.
     """
-    candidates = range(len(mean))
     if selection == "min":
-        index, _ = choose_candidate(candidates, lambda i: (mean[i], None), rule="least")
-        return index
-    # One standard error: the smallest tree whose error is at most the
-    # least error plus its standard error (scores are negated errors).
+        return int(np.flatnonzero(mean <= mean.min()).max())
+    # One standard error: the smallest tree whose error is at most the least
+    # error (of the largest tree among ties) plus its standard error.
     best = np.argmin(mean)
-    index, _ = choose_candidate(
-        candidates,
-        lambda i: (-mean[i], None),
-        rule="last_at_floor",
-        floor=-(mean[best] + std_error[best]),
-    )
-    return index
+    return int(np.flatnonzero(mean <= mean[best] + std_error[best]).max())

@@ -335,6 +335,28 @@ def standardize(X_train, X_test):
     return scaler.transform(X_train), scaler.transform(X_test)
 
 
+def mean_over_splits(rows, listed=(), summed=()):
+    """One row of the same structure as each of ``rows``: their mean, key by key.
+
+    Nested dicts are averaged key by key; the values of a key in ``listed``
+    are kept as a list (e.g. a hyper-parameter chosen per split), those of a
+    key in ``summed`` are added up (e.g. warnings counted per split).
+    """
+    first = rows[0]
+    if not isinstance(first, dict):
+        return float(np.mean(rows))
+    merged = {}
+    for key in first:
+        values = [row[key] for row in rows]
+        if key in listed:
+            merged[key] = values
+        elif key in summed:
+            merged[key] = sum(values)
+        else:
+            merged[key] = mean_over_splits(values, listed, summed)
+    return merged
+
+
 def svm_problem(name, quick=False, seed=0):
     """``(X_train, X_test, y_train, y_test, estimator)`` of an SVM problem.
 

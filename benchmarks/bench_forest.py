@@ -54,6 +54,7 @@ from _common import (
     best_times,
     data_info,
     load,
+    mean_over_splits,
     metadata,
     missing_packages,
     task_of,
@@ -194,16 +195,6 @@ def fold_rows(name, X, y, task, train, test, n_trees, repeats, rng):
     return rows
 
 
-def mean_rows(folds):
-    summary = {}
-    for variant in folds[0]:
-        summary[variant] = {
-            key: float(np.mean([fold[variant][key] for fold in folds]))
-            for key in folds[0][variant]
-        }
-    return summary
-
-
 def bench_set(name, n_folds, n_trees, repeats):
     (X, y), task = load(name), task_of(name)
     folds = (StratifiedKFold if task == "classification" else KFold)(
@@ -214,7 +205,7 @@ def bench_set(name, n_folds, n_trees, repeats):
         fold_rows(name, X, y, task, train, test, n_trees, repeats, rng)
         for train, test in folds.split(X, y)
     ]
-    summary = mean_rows(fold_results)
+    summary = mean_over_splits(fold_results)
     select, cc = summary["select_0.8"], summary["cc_0.5"]
     return {
         **data_info(name, X, y),

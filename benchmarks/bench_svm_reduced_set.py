@@ -56,10 +56,10 @@ root::
 import math
 import warnings
 
-import numpy as np
 from _common import (
     BenchmarkParser,
     load,
+    mean_over_splits,
     metadata,
     missing_packages,
     standardize,
@@ -190,27 +190,16 @@ def run_split(name, seed, max_iter):
     return row
 
 
-def mean_rows(rows):
-    """Mean of every number over the splits (the structure of one row)."""
-    first = rows[0]
-    if isinstance(first, dict):
-        # The C chosen per split is listed, not averaged.
-        return {
-            key: [r[key] for r in rows]
-            if key == "C"
-            else mean_rows([r[key] for r in rows])
-            for key in first
-        }
-    return float(np.mean(rows))
-
-
 def main():
     parser = BenchmarkParser(__doc__.splitlines()[0])
     parser.add_sized_argument(
         "--splits", 3, 1, "random splits of a problem, at least", type=int
     )
     parser.add_argument(
-        "--max-iter", type=int, default=SVMPruner(SVC()).max_iter, help="reduced_set's cap"
+        "--max-iter",
+        type=int,
+        default=SVMPruner(SVC()).max_iter,
+        help="reduced_set's cap",
     )
     parser.add_argument("--problems", nargs="+", default=None)
     args = parser.parse_args()
@@ -225,7 +214,7 @@ def main():
         minimum = 1 if name in SYNTHETIC else args.splits
         total = n_splits(rows[0]["n_test"], minimum)
         rows += [run_split(name, seed, args.max_iter) for seed in range(1, total)]
-        results[name] = mean_rows(rows)
+        results[name] = mean_over_splits(rows, listed=("C",))
         results[name]["n_splits"] = total
         r = results[name]
         print(

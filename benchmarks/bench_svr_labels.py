@@ -39,6 +39,7 @@ import numpy as np
 from _common import (
     REAL_REGRESSION,
     BenchmarkParser,
+    mean_over_splits,
     metadata,
     missing_packages,
     standardize,
@@ -120,24 +121,6 @@ def run_split(model, X_train, X_test, y_train, y_test):
     return row
 
 
-def mean_rows(rows):
-    """Mean of every number over the splits; warnings are summed."""
-    first = rows[0]
-    if isinstance(first, dict):
-        return {key: mean_rows([r[key] for r in rows]) for key in first}
-    return float(np.mean(rows))
-
-
-def summarize(rows):
-    summary = mean_rows(rows)
-    for rate, entry in summary["rates"].items():
-        for refit in entry:
-            entry[refit]["convergence_warnings"] = sum(
-                r["rates"][rate][refit]["convergence_warnings"] for r in rows
-            )
-    return summary
-
-
 def print_summary(name, model, n_train, r):
     print(
         f"{name} {model} ({n_train} training rows): unpruned R^2 "
@@ -170,7 +153,7 @@ def main():
         results[name] = {"n_samples": len(y), "n_features": X.shape[1]}
         for model_name, model in MODELS.items():
             rows = [run_split(model, *parts) for parts in splits]
-            summary = summarize(rows)
+            summary = mean_over_splits(rows, summed=("convergence_warnings",))
             results[name][model_name] = summary
             print_summary(name, model_name, len(splits[0][0]), summary)
     meta = metadata(

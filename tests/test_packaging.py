@@ -1,0 +1,35 @@
+"""The lower bounds of the core dependencies are the versions CI tests."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+tomllib = pytest.importorskip("tomllib")
+
+
+def _lower_bounds():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    bounds = {}
+    for requirement in project["dependencies"]:
+        name, version = re.fullmatch(r"([\w-]+)>=([\d.]+)", requirement).groups()
+        bounds[name] = version
+    return bounds
+
+
+def _pinned():
+    pins = {}
+    for line in (ROOT / ".ci" / "minimum-versions.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[name] = version
+    return pins
+
+
+def test_every_core_lower_bound_is_the_version_ci_tests():
+    bounds, pins = _lower_bounds(), _pinned()
+    assert bounds, "no dependency read from pyproject.toml"
+    assert {name: pins.get(name) for name in bounds} == bounds

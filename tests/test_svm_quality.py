@@ -7,6 +7,7 @@ import pytest
 from scipy.optimize import check_grad
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.frozen import FrozenEstimator
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.svm import SVC, SVR, LinearSVR, NuSVC, NuSVR, OneClassSVM
 
@@ -69,6 +70,48 @@ def test_reduced_set_history_is_longer_for_fewer_parameters(noisy_300, monkeypat
     monkeypatch.setattr(_reduced_set, "minimize", spy)
     construct_reduced_set(svm, reduced, kept, X, weight, group, max_iter=5)
     assert passed["maxcor"] == history(passed["size"])
+
+
+@pytest.mark.parametrize("offset", [0.0, 100.0, 1e4])
+def test_reduced_set_is_not_hurt_by_an_offset_of_the_features(offset):
+    """Single precision must not lose the rbf distances to a large offset."""
+    X, y = make_classification(n_samples=400, n_features=8, random_state=0)
+    X = X + offset
+    svm = SVC(gamma=0.1).fit(X, y)
+    params = dict(prune_rate=0.9, random_state=0)
+    start = SVMPruner(FrozenEstimator(svm), **params).fit(X, y)
+    moved = SVMPruner(FrozenEstimator(svm), method="reduced_set", **params)
+    moved.fit(X, y)
+    assert _loss(svm, moved.estimator_, X) < 0.5 * _loss(svm, start.estimator_, X)
+
+
+@pytest.mark.parametrize(
+    "offset, precision, dtype",
+    [(0.0, 1e-3, np.float32), (1e4, 1e-3, np.float32), (0.0, 0.0, np.float64)],
+)
+def test_reduced_set_falls_back_to_double_precision(
+    offset, precision, dtype, monkeypatch
+):
+    """Single precision where it matches double at the start (rbf centred)."""
+    X, y = make_classification(n_samples=300, n_features=6, random_state=0)
+    X = X + offset
+    svm = SVC(gamma=0.1).fit(X, y)
+    pruner = SVMPruner(FrozenEstimator(svm), prune_rate=0.9, random_state=0)
+    reduced = pruner.fit(X, y).estimator_
+    kept = np.flatnonzero(np.isin(svm.support_, reduced.support_))
+    used = []
+    minimize = _reduced_set.minimize
+
+    def spy(fun, theta, **kwargs):
+        used.append(fun.dtype)
+        return minimize(fun, theta, **kwargs)
+
+    monkeypatch.setattr(_reduced_set, "minimize", spy)
+    monkeypatch.setattr(_reduced_set, "_PRECISION", precision)
+    construct_reduced_set(
+        svm, reduced, kept, X, np.ones(len(y)), y, max_iter=3, tol=0.0
+    )
+    assert used == [dtype]
 
 
 def test_reduced_set_warns_when_the_cap_is_hit(noisy_300):
@@ -196,8 +239,6 @@ def test_reduced_set_loss_in_row_blocks_is_the_whole_loss(noisy_600, monkeypatch
     X, y = noisy_600
     svm, reduced, kept, weight, group = _reduced_set_inputs(X, y, 0.8)
     layout = SVLayout(svm)
-    # Comparisons to 1e-10 need the blocks in double precision.
-    monkeypatch.setattr(_reduced_set, "_DTYPE", np.float64)
     objective = _reduced_set._Objective(
         _reduced_set._RBFKernel(svm),
         X,
@@ -207,6 +248,8 @@ def test_reduced_set_loss_in_row_blocks_is_the_whole_loss(noisy_600, monkeypatch
         _reduced_set._pair_mask(layout, group, len(y)) * weight[:, None],
         _reduced_set._PairIndex(SVLayout(reduced)),
         reduced,
+        # Comparisons to 1e-10 need the blocks in double precision.
+        np.float64,
     )
     theta = objective.start()
     theta = theta + 0.01 * np.random.RandomState(0).standard_normal(theta.shape)

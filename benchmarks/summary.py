@@ -134,9 +134,9 @@ def reduced_set_row(problems, rate="0.9"):
         "SVMs",
         f"{float(rate):.0%} of the support vectors removed, the rest moved and "
         f'refitted (`method="reduced_set"`): median {ours:.2f} points of '
-        f"accuracy lost, at most {worst:.2f}, over {len(problems)} SVMs on "
-        f"{n_sets} data sets; Nystroem + `LinearSVC` of the same size: median "
-        f"{nystroem:.2f}",
+        f"accuracy lost, at most {worst:.2f}, over {len(problems)} rows "
+        f"({n_sets} data sets, C untuned and tuned); Nystroem + `LinearSVC` of "
+        f"the same size: median {nystroem:.2f}",
         "bench_svm_reduced_set.json",
     )
 

@@ -56,7 +56,7 @@ Results are printed and written to
 ``benchmarks/results/bench_svm_reduced_set.json``. Run from the repository
 root::
 
-    python benchmarks/bench_svm_reduced_set.py           # about 8 minutes
+    python benchmarks/bench_svm_reduced_set.py           # about 10 minutes
     python benchmarks/bench_svm_reduced_set.py --quick   # digits and OJ, --splits 1
 
 ``--quick`` writes ``bench_svm_reduced_set_quick.json``.
@@ -172,7 +172,7 @@ def landmark_model(svm, landmarks, is_tuned):
 
 
 def subsample_svm(svm, X, y, k):
-    """Test accuracy's model: the same SVM trained on ``k`` random samples.
+    """The same SVM trained from scratch on ``k`` random training samples.
 
     Stratified, so that every class is there; its vectors are at most ``k``.
     """

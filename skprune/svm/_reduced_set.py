@@ -360,9 +360,9 @@ def _minimize(objective, theta, max_iter, tol):
 def _precise_enough(result, exact):
     """Whether a ``(loss, gradient)`` matches the double-precision one."""
     (loss, grad), (exact_loss, exact_grad) = result, exact
-    return abs(loss - exact_loss) <= _PRECISION * abs(exact_loss) and np.linalg.norm(
-        grad - exact_grad
-    ) <= _PRECISION * np.linalg.norm(exact_grad)
+    loss_close = abs(loss - exact_loss) <= _PRECISION * abs(exact_loss)
+    grad_gap = np.linalg.norm(grad - exact_grad)
+    return loss_close and grad_gap <= _PRECISION * np.linalg.norm(exact_grad)
 
 
 def _history_size(n_params):

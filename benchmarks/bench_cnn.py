@@ -67,6 +67,7 @@ written to ``bench_cnn_vs_torch_pruning.json``::
 """
 
 import copy
+import importlib.metadata
 import math
 import statistics
 import time
@@ -529,8 +530,6 @@ def run_seeds(args, run_one):
 
 
 def main_vs_torch_pruning(args):
-    import torch_pruning as tp
-
     start = time.perf_counter()
     rows = run_seeds(args, run_seed_vs_torch_pruning)
     print(f"{'model':<14}{'accuracy':>10}{'params':>9}{'FLOPs':>10}{'forward':>9}")
@@ -549,7 +548,8 @@ def main_vs_torch_pruning(args):
     write_result(
         args,
         "bench_cnn_vs_torch_pruning",
-        dict(torch_pruning=getattr(tp, "__version__", "unknown")),
+        # The distribution's version: the package's own __version__ can lag.
+        dict(torch_pruning=importlib.metadata.version("torch-pruning")),
         total_time=time.perf_counter() - start,
         summary=summary,
         rows=rows,

@@ -178,8 +178,9 @@ def construct_reduced_set(
     pair_index = _PairIndex(new_layout)
     exact = _Objective(kernel, X_fit, targets, weight, pair_index, reduced, np.float64)
     theta0 = exact.start()
+    start = exact(theta0)
     full = exact.with_dtype(_DTYPE)
-    if not _precise_enough(full(theta0), exact(theta0)):
+    if not _precise_enough(full(theta0), start):
         full = exact
     stages = [full]
     n_fit = X_fit.shape[0]
@@ -198,7 +199,7 @@ def construct_reduced_set(
                 break
             theta, nit, converged = _minimize(objective, theta, max_iter - n_iter, tol)
             n_iter += nit
-        if exact(theta)[0] > exact(theta0)[0]:
+        if exact(theta)[0] > start[0]:
             theta = theta0
     if not converged:
         warnings.warn(
@@ -246,9 +247,11 @@ class _Objective:
         # loss (and the stopping rule) do not depend on the data's scale.
         scale = weight.sum() * max(float(np.mean(targets**2)), 1e-12)
         self._weight = (weight / scale).astype(dtype)
-        Z = reduced.support_vectors_
-        Z = Z.toarray() if sp.issparse(Z) else Z
-        self.shapes = (Z.shape, pair_index.dual_shape, reduced._intercept_.shape)
+        self.shapes = (
+            reduced.support_vectors_.shape,
+            pair_index.dual_shape,
+            reduced._intercept_.shape,
+        )
 
     def _like(self, rows=slice(None), dtype=None):
         return _Objective(

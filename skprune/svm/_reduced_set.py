@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils.extmath import row_norms
 
 from ._fast_predict import blas_threads_for
 from ._kernels import SVKernel
@@ -241,7 +242,7 @@ class _Objective:
         self._shift = np.asarray(X.mean(axis=0)) if centre else 0.0
         X_work = X - self._shift if centre else X
         self._X = X_work.astype(dtype, copy=False)
-        self._x_sq = _row_norms_sq(X_work).astype(dtype)
+        self._x_sq = row_norms(X_work, squared=True).astype(dtype)
         self._targets = targets.astype(dtype)
         # A mean squared error relative to the targets' spread, so that the
         # loss (and the stopping rule) do not depend on the data's scale.
@@ -377,12 +378,6 @@ def _history_size(n_params):
     """
     fit = _HISTORY_ENTRIES // (2 * max(n_params, 1))
     return int(np.clip(fit, _MIN_HISTORY, _MAX_HISTORY))
-
-
-def _row_norms_sq(X):
-    if sp.issparse(X):
-        return np.asarray(X.multiply(X).sum(axis=1)).ravel()
-    return np.einsum("ij,ij->i", X, X)
 
 
 def _pair_mask(layout, group, n):
